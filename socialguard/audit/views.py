@@ -1,0 +1,45 @@
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from socialguard.people.permissions import require
+from socialguard.web.registry import register_nav
+
+from .models import AuditEvent
+from .services import audit_verify
+
+register_nav("Audit trail", "audit", "audit.view", order=90)
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label="Who (username)", required=False, max_length=150)
+    action = forms.CharField(label="Action", required=False, max_length=100, help_text="For example view, create, auth.sign_in")
+    object_type = forms.CharField(label="Record type", required=False, max_length=100, help_text="For example people.person")
+    date_from = forms.DateField(label="From (date)", required=False, help_text="For example 2026-11-01")
+    date_to = forms.DateField(label="To (date)", required=False)
+
+
+@require("audit.view")
+def audit_trail(request):
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.order_by("-id")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["actor"]:
+            events = events.filter(actor_label__iexact=data["actor"])
+        if data["action"]:
+            events = events.filter(action__istartswith=data["action"])
+        if data["object_type"]:
+            events = events.filter(object_type__iexact=data["object_type"])
+        if data["date_from"]:
+            events = events.filter(created_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            events = events.filter(created_at__date__lte=data["date_to"])
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    checked, problem = audit_verify() if request.GET.get("verify") == "1" else (None, None)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/trail.html", {
+        "form": form, "page": page, "verified": request.GET.get("verify") == "1",
+        "checked": checked, "problem": problem, "query": query.urlencode(),
+    })

@@ -1,0 +1,49 @@
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from socialguard.api import require_capability
+from socialguard.audit.services import audit_view
+
+from .models import Person
+
+router = Router(tags=["people"])
+
+
+class PersonOut(Schema):
+    external_id: str
+    given_name: str
+    family_name: str
+    preferred_name: str
+    roles: list[str]
+    year_group: str
+    date_of_birth: date | None = None
+    email: str
+
+
+def _person_out(person: Person) -> dict:
+    return {
+        "external_id": person.external_id, "given_name": person.given_name,
+        "family_name": person.family_name, "preferred_name": person.preferred_name,
+        "roles": sorted(r.role for r in person.roles.all()), "year_group": person.year_group,
+        "date_of_birth": person.date_of_birth, "email": person.email,
+    }
+
+
+@router.get("", response=list[PersonOut], summary="List people (optionally by role)")
+def list_people(request, role: str | None = None, limit: int = 100, offset: int = 0):
+    require_capability(request, "people.view")
+    people = Person.objects.prefetch_related("roles").order_by("external_id")
+    if role:
+        people = people.filter(roles__role=role)
+    limit = max(1, min(limit, 500))
+    return [_person_out(p) for p in people[offset: offset + limit]]
+
+
+@router.get("/{external_id}", response=PersonOut, summary="One person")
+def get_person(request, external_id: str):
+    require_capability(request, "people.view")
+    person = get_object_or_404(Person.objects.prefetch_related("roles"), external_id=external_id)
+    audit_view(obj=person, detail={"via": "api"})
+    return _person_out(person)

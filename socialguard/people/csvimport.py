@@ -1,0 +1,53 @@
+"""Reading school CSV files: all-or-nothing, every bad row reported with its line number."""
+
+import csv
+import io
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class CsvImportError(ValueError):
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+
+
+def read_csv(content: bytes | str, required_columns: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """Rows as (line number, {column: value}); raises CsvImportError for a file that cannot be read."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CsvImportError([RowError(0, "", f"the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'")]) from exc
+    content = content.lstrip("\ufeff")
+    if not content.strip():
+        raise CsvImportError([RowError(1, "", "the file is empty")])
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required_columns if c not in header]
+    if missing:
+        raise CsvImportError([RowError(1, "", f"missing column(s): {', '.join(missing)} (expected: {','.join(required_columns)})")])
+    reader.fieldnames = header
+    rows = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            if None in record:
+                raise CsvImportError([RowError(line, "", "this row has more values than the header has columns")])
+            rows.append((line, {k: (v or "").strip() for k, v in record.items()}))
+    except csv.Error as exc:
+        raise CsvImportError([RowError(reader.line_num, "", f"not valid CSV: {exc}")]) from exc
+    return rows

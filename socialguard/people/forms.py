@@ -1,0 +1,46 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "inactive": "This account has been switched off. Ask the school office.",
+    }
+
+
+class TokenCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code, for example 123456",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().replace(" ", "")
+        if not code.isdigit():
+            raise forms.ValidationError("Enter the 6 digits from your authenticator app")
+        return code
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="Columns: external_id, role, given_name, family_name, preferred_name, date_of_birth, upn, year_group, email, parent_of")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 20 MB; split it into smaller files")
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError("The file must be a CSV file (ending .csv)")
+        return upload
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label="Name for this token", help_text="For example 'MIS sync script'", max_length=100)
+
+
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(label="Search by name or ID", required=False, max_length=100)
+    role = forms.ChoiceField(label="Role", required=False)

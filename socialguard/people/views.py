@@ -1,0 +1,159 @@
+import base64
+from urllib.parse import urlencode
+
+import segno
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from socialguard.audit.services import audit_record, audit_view
+from socialguard.policy.pack import get_pack
+
+from . import services
+from .forms import ApiTokenForm, PeopleImportForm, PeopleSearchForm, SignInForm, TokenCodeForm
+from .models import ApiToken, ImportJob, Person
+from .permissions import require, requires_two_factor
+from socialguard.web.registry import register_nav
+
+register_nav("People", "people", "people.view", order=60)
+register_nav("Import people", "people_import", "people.import", order=61)
+from .tasks import run_import_job
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "people/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if requires_two_factor(form.get_user()):
+            return redirect(f"{_two_factor_url()}?{urlencode({'next': self.get_success_url()})}")
+        return response
+
+
+def _two_factor_url():
+    return reverse("two_factor")
+
+
+def _safe_next(request, default="home"):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse(default)
+
+
+@login_required
+def two_factor(request):
+    """Enrol (QR code) or verify the TOTP second factor."""
+    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    device = confirmed or TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+    form = TokenCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                audit_record(action="auth.two_factor_enrolled", obj=request.user)
+            otp_login(request, device)
+            audit_record(action="auth.two_factor_passed", obj=request.user)
+            return redirect(_safe_next(request))
+        audit_record(action="auth.two_factor_failed", obj=request.user)
+        form.add_error("code", "That code is not right. Codes change every 30 seconds: try the newest one")
+    context = {"form": form, "enrolling": not device.confirmed, "next": _safe_next(request)}
+    if not device.confirmed:
+        qr = segno.make(device.config_url, error="m")
+        context["qr_svg"] = qr.svg_inline(scale=5, title="QR code for your authenticator app")
+        context["secret"] = base64.b32encode(device.bin_key).decode()
+    return render(request, "people/two_factor.html", context)
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    messages.success(request, "You have signed out.")
+    return redirect("login")
+
+
+@require("people.view")
+def people_list(request):
+    pack = get_pack()
+    form = PeopleSearchForm(request.GET or None)
+    form.fields["role"].choices = [("", "All roles")] + [(r, pack.role_label(r)) for r in pack.roles]
+    people = Person.objects.prefetch_related("roles")
+    if form.is_valid():
+        q = form.cleaned_data["q"]
+        if q:
+            people = people.filter(Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(preferred_name__icontains=q) | Q(external_id__iexact=q))
+        if form.cleaned_data["role"]:
+            people = people.filter(roles__role=form.cleaned_data["role"])
+    page = list(people[:200])
+    return render(request, "people/list.html", {"form": form, "people": page, "pack": pack, "shown": len(page)})
+
+
+@require("people.view")
+def person_detail(request, external_id):
+    person = get_object_or_404(Person.objects.select_related("line_manager", "user"), external_id=external_id)
+    audit_view(obj=person)
+    pack = get_pack()
+    return render(request, "people/detail.html", {
+        "person": person,
+        "roles": [pack.role_label(r) for r in person.role_ids],
+        "children": Person.objects.filter(parent_links__parent=person),
+        "parents": Person.objects.filter(children_links__child=person),
+    })
+
+
+@require("people.import")
+def people_import(request):
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            content = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8'")
+        else:
+            job = ImportJob.objects.create(kind="people", started_by=request.user, filename=upload.name[:255], content=content)
+            run_import_job.enqueue(job.pk)
+            return redirect("people_import_job", job_id=job.pk)
+    jobs = ImportJob.objects.filter(kind="people")[:10]
+    return render(request, "people/import.html", {"form": form, "jobs": jobs})
+
+
+@require("people.import")
+def people_import_job(request, job_id):
+    job = get_object_or_404(ImportJob, pk=job_id, kind="people")
+    template = "people/_import_progress.html" if request.headers.get("HX-Request") else "people/import_job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def api_tokens(request):
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        _, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "people/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id):
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    services.api_token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Token '{token.name}' revoked. Scripts using it will stop working.")
+    return redirect("api_tokens")

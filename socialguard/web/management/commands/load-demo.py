@@ -1,0 +1,25 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from socialguard.web.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the St Martin's demo school (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    def handle(self, *args, **options):
+        sheet = load_demo()
+        if options["format"] == "json":
+            self.stdout.write(json.dumps({"password": DEMO_PASSWORD, "accounts": sheet}))
+            return
+        self.stdout.write("St Martin's demo school loaded. Sign in at http://127.0.0.1:8000/ with")
+        self.stdout.write(f"password {DEMO_PASSWORD} and one of these usernames:\n")
+        for row in sheet:
+            extra = "  + 2FA code: socialguard demo-code " + row["username"] if row["two_factor"] else ""
+            self.stdout.write(f"  {row['username']:<11} {row['name']:<18} {row['roles']}{extra}")
+        self.stdout.write("\nRoles marked 2FA need a code: run the command shown (in another terminal: "
+                          ".venv/bin/socialguard demo-code USERNAME), or scan the QR key into an authenticator app.")

@@ -1,0 +1,90 @@
+import itertools
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from socialguard.people.models import ParentOf, Person, PersonRole
+from socialguard.people.permissions import requires_two_factor
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+_ids = itertools.count(1)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clause(id): the policy clause this test proves")
+
+
+@pytest.fixture
+def shared_data():
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} not present: the shared data set is only beside the team's checkout")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def make_person(db):
+    def make(*roles: str, given_name=None, family_name=None, external_id=None, **fields) -> Person:
+        n = next(_ids)
+        person = Person.objects.create(
+            external_id=external_id or f"T-{n:05d}",
+            given_name=given_name or f"Given{n}",
+            family_name=family_name or f"Family{n}",
+            **fields,
+        )
+        for role in roles or ("staff",):
+            PersonRole.objects.create(person=person, role=role)
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_user(make_person):
+    """A person with a sign-in for the given roles (2FA device confirmed when the role needs it)."""
+
+    def make(*roles: str, username=None, password="correct-horse-battery", **fields):
+        person = make_person(*roles, **fields)
+        user = get_user_model().objects.create_user(
+            username=username or f"user{person.pk}", password=password,
+            first_name=person.given_name, last_name=person.family_name,
+            email=fields.get("email") or f"user{person.pk}@school.example.org",
+        )
+        person.user = user
+        person.save(update_fields=["user"])
+        if requires_two_factor(user):
+            TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        return user
+
+    return make
+
+
+def sign_in(client, user):
+    """Sign in as `user`, with the second factor passed when their role needs it."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    def make(*roles: str, **fields):
+        user = make_user(*roles, **fields)
+        sign_in(client, user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def parent_of(db):
+    def link(parent: Person, child: Person):
+        return ParentOf.objects.create(parent=parent, child=child)
+
+    return link
