@@ -45,13 +45,17 @@ def value_error(request, exc):
 ROUTERS = [
     ("/people", "socialguard.people.api.router"),
     ("/policy", "socialguard.policy.api.router"),
+    ("/cases", "socialguard.casework.api.router"),
+    ("/publishing", "socialguard.publishing.api.router"),
+    ("/checks", "socialguard.publishing.api.checks_router"),
+    ("/consent", "socialguard.consent.api.router"),
+    ("/checks", "socialguard.consent.api.checks_router"),
+    ("/contact", "socialguard.contact.api.router"),
+    ("/checks", "socialguard.contact.api.checks_router"),
+    ("/declarations", "socialguard.declarations.api.router"),
 ]
 
 
 def _mount_routers():
     for prefix, dotted in ROUTERS:
         api.add_router(prefix, import_string(dotted))
-
-
-def add_router(prefix: str, dotted: str) -> None:
-    ROUTERS.append((prefix, dotted))

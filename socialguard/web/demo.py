@@ -29,7 +29,7 @@ DEMO_ROWS = [
     ("CON-001", "contractor", "Peter", "Walsh", "", "", "", "", "p.walsh@contractor.example.org", ""),
     ("VOL-001", "volunteer", "Sandra", "Lee", "", "", "", "", "s.lee@volunteer.example.org", ""),
     ("GOV-002", "governor", "Robert", "Hall", "", "", "", "", "r.hall@governors.example.org", ""),
-    ("PUP-001", "pupil", "Amy", "Jones", "", "2014-05-12", "A801200110001", "Year 7", "", ""),
+    ("PUP-001", "pupil", "Amy", "Jones", "", "2014-05-12", "Q801200110001", "Year 7", "", ""),
     ("PUP-002", "pupil", "Oliver", "Smith", "Olly", "2014-09-30", "", "Year 7", "", ""),
     ("PUP-003", "pupil", "Chloe", "Brown", "", "2013-02-03", "", "Year 8", "", ""),
     ("PUP-004", "pupil", "Noah", "Taylor", "", "2012-11-21", "", "Year 9", "", ""),
