@@ -134,7 +134,9 @@ def _form_errors(form):
             items.extend({"href": "", "message": m} for m in bound_field.errors)
             continue
         anchor = _field_anchor_id(bound_field)
-        items.extend({"href": f"#{anchor}" if anchor else "", "message": m} for m in bound_field.errors)
+        items.extend(
+            {"href": f"#{anchor}" if anchor else "", "message": m} for m in bound_field.errors
+        )
     return items
 
 
@@ -161,4 +163,8 @@ def is_list(value):
 @register.simple_tag
 def elided_page_range(page_obj, on_each_side=1, on_ends=1):
     """Page numbers for _pagination.html, with Paginator.ELLIPSIS where pages are left out."""
-    return list(page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=on_each_side, on_ends=on_ends))
+    return list(
+        page_obj.paginator.get_elided_page_range(
+            page_obj.number, on_each_side=on_each_side, on_ends=on_ends
+        )
+    )
