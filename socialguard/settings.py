@@ -62,11 +62,15 @@ POLICY_PACK = os.environ.get("SOCIALGUARD_POLICY_PACK") or str(
 )
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("SOCIALGUARD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    for h in os.environ.get("SOCIALGUARD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
+        ","
+    )
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("SOCIALGUARD_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+    o.strip()
+    for o in os.environ.get("SOCIALGUARD_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if o.strip()
 ]
 SITE_URL = os.environ.get("SOCIALGUARD_SITE_URL", "http://127.0.0.1:8000")
 
@@ -141,7 +145,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [

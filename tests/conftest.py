@@ -20,7 +20,9 @@ def pytest_configure(config):
 @pytest.fixture
 def shared_data():
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"{SHARED_DATA} not present: the shared data set is only beside the team's checkout")
+        pytest.skip(
+            f"{SHARED_DATA} not present: the shared data set is only beside the team's checkout"
+        )
     return SHARED_DATA
 
 
@@ -48,8 +50,10 @@ def make_user(make_person):
     def make(*roles: str, username=None, password="correct-horse-battery", **fields):
         person = make_person(*roles, **fields)
         user = get_user_model().objects.create_user(
-            username=username or f"user{person.pk}", password=password,
-            first_name=person.given_name, last_name=person.family_name,
+            username=username or f"user{person.pk}",
+            password=password,
+            first_name=person.given_name,
+            last_name=person.family_name,
             email=fields.get("email") or f"user{person.pk}@school.example.org",
         )
         person.user = user
@@ -97,7 +101,9 @@ def _flush_lifting_append_only_triggers(original):
 
     def execute_sql_flush(self, sql_list):
         with self.connection.cursor() as cursor:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\\_no\\_%' ESCAPE '\\'")
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\\_no\\_%' ESCAPE '\\'"
+            )
             triggers = cursor.fetchall()
             for name, _ in triggers:
                 cursor.execute(f'DROP TRIGGER "{name}"')
@@ -113,4 +119,6 @@ def _flush_lifting_append_only_triggers(original):
 
 from django.db.backends.sqlite3.operations import DatabaseOperations as _SqliteOperations  # noqa: E402
 
-_SqliteOperations.execute_sql_flush = _flush_lifting_append_only_triggers(_SqliteOperations.execute_sql_flush)
+_SqliteOperations.execute_sql_flush = _flush_lifting_append_only_triggers(
+    _SqliteOperations.execute_sql_flush
+)

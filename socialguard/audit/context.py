@@ -11,7 +11,7 @@ class AuditContext:
     request_id: str = ""
 
 
-_current: ContextVar[AuditContext] = ContextVar("socialguard_audit_context", default=AuditContext())
+_current: ContextVar[AuditContext] = ContextVar("socialguard_audit_context", default=AuditContext())  # noqa: B039 (frozen, immutable)
 
 
 def current() -> AuditContext:

@@ -16,8 +16,17 @@ _ADVISORY_LOCK_KEY = 7_310_042  # any fixed number: serialises chain appends on 
 
 
 def canonical(
-    *, sequence: int, created_at: str, actor_id, actor_label: str, action: str,
-    object_type: str, object_id: str, detail: dict, request_id: str, previous_hash: str,
+    *,
+    sequence: int,
+    created_at: str,
+    actor_id,
+    actor_label: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    detail: dict,
+    request_id: str,
+    previous_hash: str,
 ) -> bytes:
     payload = {
         "sequence": sequence,
@@ -56,7 +65,12 @@ def _json_safe(detail: dict) -> dict:
 
 
 def audit_record(
-    *, action: str, obj=None, object_type: str = "", object_id: str = "", detail: dict | None = None,
+    *,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    detail: dict | None = None,
     actor=None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction."""
@@ -124,7 +138,8 @@ def audit_verify() -> tuple[int, ChainProblem | None]:
             )
         if event.previous_hash != expected_previous:
             return count, ChainProblem(
-                event.id, "its previous-hash does not match the event before it (deleted, inserted or reordered)"
+                event.id,
+                "its previous-hash does not match the event before it (deleted, inserted or reordered)",
             )
         if event_hash(event, event.id) != event.hash:
             return count, ChainProblem(event.id, "its content does not match its hash (edited)")

@@ -35,7 +35,9 @@ def remember_old_values(sender, instance, raw=False, **kwargs):
         return
     try:
         old = sender._default_manager.filter(pk=instance.pk).values().first()
-    except Exception:  # a model whose row cannot be read back: record the change without field names
+    except (
+        Exception
+    ):  # a model whose row cannot be read back: record the change without field names
         old = None
     instance._audit_old_values = old
 

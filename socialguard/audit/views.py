@@ -13,9 +13,18 @@ register_nav("Audit trail", "audit", "audit.view", order=90)
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="Who (username)", required=False, max_length=150)
-    action = forms.CharField(label="Action", required=False, max_length=100, help_text="For example view, create, auth.sign_in")
-    object_type = forms.CharField(label="Record type", required=False, max_length=100, help_text="For example people.person")
-    date_from = forms.DateField(label="From (date)", required=False, help_text="For example 2026-11-01")
+    action = forms.CharField(
+        label="Action",
+        required=False,
+        max_length=100,
+        help_text="For example view, create, auth.sign_in",
+    )
+    object_type = forms.CharField(
+        label="Record type", required=False, max_length=100, help_text="For example people.person"
+    )
+    date_from = forms.DateField(
+        label="From (date)", required=False, help_text="For example 2026-11-01"
+    )
     date_to = forms.DateField(label="To (date)", required=False)
 
 
@@ -39,7 +48,15 @@ def audit_trail(request):
     checked, problem = audit_verify() if request.GET.get("verify") == "1" else (None, None)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit/trail.html", {
-        "form": form, "page": page, "verified": request.GET.get("verify") == "1",
-        "checked": checked, "problem": problem, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "audit/trail.html",
+        {
+            "form": form,
+            "page": page,
+            "verified": request.GET.get("verify") == "1",
+            "checked": checked,
+            "problem": problem,
+            "query": query.urlencode(),
+        },
+    )

@@ -24,10 +24,14 @@ class PersonOut(Schema):
 
 def _person_out(person: Person) -> dict:
     return {
-        "external_id": person.external_id, "given_name": person.given_name,
-        "family_name": person.family_name, "preferred_name": person.preferred_name,
-        "roles": sorted(r.role for r in person.roles.all()), "year_group": person.year_group,
-        "date_of_birth": person.date_of_birth, "email": person.email,
+        "external_id": person.external_id,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "preferred_name": person.preferred_name,
+        "roles": sorted(r.role for r in person.roles.all()),
+        "year_group": person.year_group,
+        "date_of_birth": person.date_of_birth,
+        "email": person.email,
     }
 
 
@@ -38,7 +42,7 @@ def list_people(request, role: str | None = None, limit: int = 100, offset: int 
     if role:
         people = people.filter(roles__role=role)
     limit = max(1, min(limit, 500))
-    return [_person_out(p) for p in people[offset: offset + limit]]
+    return [_person_out(p) for p in people[offset : offset + limit]]
 
 
 @router.get("/{external_id}", response=PersonOut, summary="One person")

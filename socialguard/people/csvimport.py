@@ -31,7 +31,15 @@ def read_csv(content: bytes | str, required_columns: tuple[str, ...]) -> list[tu
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise CsvImportError([RowError(0, "", f"the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'")]) from exc
+            raise CsvImportError(
+                [
+                    RowError(
+                        0,
+                        "",
+                        f"the file is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'",
+                    )
+                ]
+            ) from exc
     content = content.lstrip("\ufeff")
     if not content.strip():
         raise CsvImportError([RowError(1, "", "the file is empty")])
@@ -39,14 +47,24 @@ def read_csv(content: bytes | str, required_columns: tuple[str, ...]) -> list[tu
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required_columns if c not in header]
     if missing:
-        raise CsvImportError([RowError(1, "", f"missing column(s): {', '.join(missing)} (expected: {','.join(required_columns)})")])
+        raise CsvImportError(
+            [
+                RowError(
+                    1,
+                    "",
+                    f"missing column(s): {', '.join(missing)} (expected: {','.join(required_columns)})",
+                )
+            ]
+        )
     reader.fieldnames = header
     rows = []
     try:
         for record in reader:
             line = reader.line_num
             if None in record:
-                raise CsvImportError([RowError(line, "", "this row has more values than the header has columns")])
+                raise CsvImportError(
+                    [RowError(line, "", "this row has more values than the header has columns")]
+                )
             rows.append((line, {k: (v or "").strip() for k, v in record.items()}))
     except csv.Error as exc:
         raise CsvImportError([RowError(reader.line_num, "", f"not valid CSV: {exc}")]) from exc

@@ -15,7 +15,9 @@ class TokenCodeForm(forms.Form):
         help_text="The 6-digit code, for example 123456",
         max_length=6,
         min_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
     )
 
     def clean_code(self):
@@ -26,19 +28,26 @@ class TokenCodeForm(forms.Form):
 
 
 class PeopleImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="Columns: external_id, role, given_name, family_name, preferred_name, date_of_birth, upn, year_group, email, parent_of")
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: external_id, role, given_name, family_name, preferred_name, date_of_birth, upn, year_group, email, parent_of",
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 20 MB; split it into smaller files")
+            raise forms.ValidationError(
+                "The file is larger than 20 MB; split it into smaller files"
+            )
         if not upload.name.lower().endswith(".csv"):
             raise forms.ValidationError("The file must be a CSV file (ending .csv)")
         return upload
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label="Name for this token", help_text="For example 'MIS sync script'", max_length=100)
+    name = forms.CharField(
+        label="Name for this token", help_text="For example 'MIS sync script'", max_length=100
+    )
 
 
 class PeopleSearchForm(forms.Form):

@@ -24,6 +24,8 @@ class TwoFactorRequiredMiddleware:
             if request.path.startswith("/api/"):
                 from django.http import JsonResponse
 
-                return JsonResponse({"detail": "Two-factor sign-in is required for your role"}, status=403)
+                return JsonResponse(
+                    {"detail": "Two-factor sign-in is required for your role"}, status=403
+                )
             return redirect(f"{reverse('two_factor')}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -17,8 +17,16 @@ class Person(models.Model):
     upn = models.CharField("Unique Pupil Number", max_length=13, blank=True)
     year_group = models.CharField(max_length=20, blank=True)
     email = models.EmailField(blank=True)
-    line_manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person")
+    line_manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,7 +58,9 @@ class PersonRole(models.Model):
     role = models.CharField(max_length=40, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "role"], name="unique_person_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "role"], name="unique_person_role")
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}:{self.role}"
@@ -63,14 +73,24 @@ class ParentOf(models.Model):
     child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="parent_links")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["parent", "child"], name="unique_parent_child")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "child"], name="unique_parent_child")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent_id} parent of {self.child_id}"
 
 
 class ImportJob(models.Model):
     """A people or consent CSV import started from the web UI; the worker runs it and reports progress."""
 
     KIND_CHOICES = [("people", "People"), ("consent", "Image consent")]
-    STATE_CHOICES = [("queued", "Queued"), ("running", "Running"), ("done", "Imported"), ("failed", "Not imported")]
+    STATE_CHOICES = [
+        ("queued", "Queued"),
+        ("running", "Running"),
+        ("done", "Imported"),
+        ("failed", "Not imported"),
+    ]
     kind = models.CharField(max_length=20, choices=KIND_CHOICES)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     filename = models.CharField(max_length=255)
@@ -86,6 +106,9 @@ class ImportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.filename} ({self.state})"
+
     @property
     def percent(self) -> int:
         if self.state == "done":
@@ -96,7 +119,9 @@ class ImportJob(models.Model):
 class ApiToken(models.Model):
     """A personal API token for scripts. Only its SHA-256 is kept; it is shown once when created."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -106,6 +131,9 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
     @staticmethod
     def hash_token(raw: str) -> str:

@@ -16,10 +16,23 @@ from socialguard.policy.pack import get_pack
 
 LEADERSHIP = frozenset({"headteacher", "proprietor"})
 SAFEGUARDING_LEADS = frozenset({"headteacher", "dsl", "deputy_dsl"})
-STAFF_ACCOUNT_ROLES = frozenset({
-    "headteacher", "dsl", "deputy_dsl", "dpl", "social_media_officer", "proprietor", "website_admin",
-    "line_manager", "staff", "trainee_teacher", "contractor", "volunteer", "governor",
-})
+STAFF_ACCOUNT_ROLES = frozenset(
+    {
+        "headteacher",
+        "dsl",
+        "deputy_dsl",
+        "dpl",
+        "social_media_officer",
+        "proprietor",
+        "website_admin",
+        "line_manager",
+        "staff",
+        "trainee_teacher",
+        "contractor",
+        "volunteer",
+        "governor",
+    }
+)
 
 # capability -> roles that hold it. "*" means anyone who can sign in.
 CAPABILITIES: dict[str, frozenset[str] | str] = {

@@ -20,8 +20,16 @@ from .csvimport import CsvImportError, RowError, read_csv
 from .models import ApiToken, ImportJob, ParentOf, Person, PersonRole
 
 PEOPLE_COLUMNS = (
-    "external_id", "role", "given_name", "family_name", "preferred_name", "date_of_birth",
-    "upn", "year_group", "email", "parent_of",
+    "external_id",
+    "role",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "upn",
+    "year_group",
+    "email",
+    "parent_of",
 )
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 CHILD_ROLES = {"pupil", "ex_pupil"}
@@ -50,16 +58,30 @@ def _validate_people_rows(rows, progress: Callable[[int], None] | None = None):
         if not external_id:
             row_errors.append(RowError(line, "external_id", "missing"))
         elif not EXTERNAL_ID.match(external_id):
-            row_errors.append(RowError(line, "external_id", f"{external_id!r} may use only letters, digits, '.', '_' and '-'"))
+            row_errors.append(
+                RowError(
+                    line,
+                    "external_id",
+                    f"{external_id!r} may use only letters, digits, '.', '_' and '-'",
+                )
+            )
         elif external_id in seen:
-            row_errors.append(RowError(line, "external_id", f"duplicate id {external_id!r} (first on line {seen[external_id]})"))
+            row_errors.append(
+                RowError(
+                    line,
+                    "external_id",
+                    f"duplicate id {external_id!r} (first on line {seen[external_id]})",
+                )
+            )
         else:
             seen[external_id] = line
         roles = {r.strip() for r in row["role"].split(";") if r.strip()}
         if not roles:
             row_errors.append(RowError(line, "role", "missing"))
         for role in sorted(roles - set(ROLE_IDS)):
-            row_errors.append(RowError(line, "role", f"unknown role {role!r} (known: {', '.join(ROLE_IDS)})"))
+            row_errors.append(
+                RowError(line, "role", f"unknown role {role!r} (known: {', '.join(ROLE_IDS)})")
+            )
         for name in ("given_name", "family_name"):
             if not row[name]:
                 row_errors.append(RowError(line, name, "missing"))
@@ -70,7 +92,11 @@ def _validate_people_rows(rows, progress: Callable[[int], None] | None = None):
             try:
                 dob = parse_date(row["date_of_birth"])
                 if dob > timezone.localdate():
-                    row_errors.append(RowError(line, "date_of_birth", f"{row['date_of_birth']!r} is in the future"))
+                    row_errors.append(
+                        RowError(
+                            line, "date_of_birth", f"{row['date_of_birth']!r} is in the future"
+                        )
+                    )
             except ValueError as exc:
                 row_errors.append(RowError(line, "date_of_birth", str(exc)))
         upn = row["upn"].upper().replace(" ", "")
@@ -78,53 +104,80 @@ def _validate_people_rows(rows, progress: Callable[[int], None] | None = None):
             try:
                 upn = upn_validator.validate(upn)
             except Exception as exc:  # stdnum raises its own ValidationError subclasses
-                row_errors.append(RowError(line, "upn", f"{row['upn']!r} is not a valid UPN: {_upn_reason(exc)}"))
+                row_errors.append(
+                    RowError(line, "upn", f"{row['upn']!r} is not a valid UPN: {_upn_reason(exc)}")
+                )
         if row["email"]:
             try:
                 validate_email(row["email"])
             except ValidationError:
-                row_errors.append(RowError(line, "email", f"{row['email']!r} is not an email address"))
+                row_errors.append(
+                    RowError(line, "email", f"{row['email']!r} is not an email address")
+                )
         children = [c.strip() for c in row["parent_of"].split(";") if c.strip()]
         if external_id:
             file_roles[external_id] = roles
         errors.extend(row_errors)
-        clean.append({
-            "line": line, "external_id": external_id, "roles": roles, "given_name": row["given_name"],
-            "family_name": row["family_name"], "preferred_name": row["preferred_name"],
-            "date_of_birth": dob, "upn": upn, "year_group": row["year_group"], "email": row["email"],
-            "children": children,
-        })
+        clean.append(
+            {
+                "line": line,
+                "external_id": external_id,
+                "roles": roles,
+                "given_name": row["given_name"],
+                "family_name": row["family_name"],
+                "preferred_name": row["preferred_name"],
+                "date_of_birth": dob,
+                "upn": upn,
+                "year_group": row["year_group"],
+                "email": row["email"],
+                "children": children,
+            }
+        )
         if progress:
             progress(index)
     stored_roles = _stored_roles({c for r in clean for c in r["children"]} - set(file_roles))
     for record in clean:
         for child in record["children"]:
             if child not in file_roles and child not in known_ids:
-                errors.append(RowError(record["line"], "parent_of", f"{child!r} is not in this file or the directory"))
+                errors.append(
+                    RowError(
+                        record["line"],
+                        "parent_of",
+                        f"{child!r} is not in this file or the directory",
+                    )
+                )
                 continue
             child_roles = file_roles.get(child) or stored_roles.get(child, set())
             if not child_roles & CHILD_ROLES:
                 errors.append(RowError(record["line"], "parent_of", f"{child!r} is not a pupil"))
             if child == record["external_id"]:
-                errors.append(RowError(record["line"], "parent_of", "a person cannot be their own parent"))
+                errors.append(
+                    RowError(record["line"], "parent_of", "a person cannot be their own parent")
+                )
     errors.sort(key=lambda e: (e.line, e.column))
     return clean, errors
 
 
 def _upn_reason(exc) -> str:
     text = str(exc) or type(exc).__name__
-    return {"The number's checksum or check digit is invalid.": "the check letter is wrong"}.get(text, text.rstrip(".").lower())
+    return {"The number's checksum or check digit is invalid.": "the check letter is wrong"}.get(
+        text, text.rstrip(".").lower()
+    )
 
 
 def _stored_roles(external_ids: set[str]) -> dict[str, set[str]]:
     result: dict[str, set[str]] = {}
-    for ext, role in PersonRole.objects.filter(person__external_id__in=external_ids).values_list("person__external_id", "role"):
+    for ext, role in PersonRole.objects.filter(person__external_id__in=external_ids).values_list(
+        "person__external_id", "role"
+    ):
         result.setdefault(ext, set()).add(role)
     return result
 
 
 @enforces("COV-3")
-def people_import(*, content: bytes | str, actor=None, progress: Callable[[int, int], None] | None = None) -> dict:
+def people_import(
+    *, content: bytes | str, actor=None, progress: Callable[[int, int], None] | None = None
+) -> dict:
     """Import people from a CSV (DESIGN.md columns). Idempotent by external id; all or nothing.
 
     Raises CsvImportError listing every bad row; on success returns counts.
@@ -133,7 +186,9 @@ def people_import(*, content: bytes | str, actor=None, progress: Callable[[int, 
     total = len(rows)
     if total == 0:
         raise CsvImportError([RowError(2, "", "the file has a header but no rows")])
-    clean, errors = _validate_people_rows(rows, (lambda i: progress(i, total * 2)) if progress else None)
+    clean, errors = _validate_people_rows(
+        rows, (lambda i: progress(i, total * 2)) if progress else None
+    )
     if errors:
         raise CsvImportError(errors)
     held = {}
@@ -145,28 +200,54 @@ def people_import(*, content: bytes | str, actor=None, progress: Callable[[int, 
         for index, record in enumerate(clean, start=1):
             person, was_created = Person.objects.update_or_create(
                 external_id=record["external_id"],
-                defaults={k: record[k] for k in ("given_name", "family_name", "preferred_name", "date_of_birth", "upn", "year_group", "email")},
+                defaults={
+                    k: record[k]
+                    for k in (
+                        "given_name",
+                        "family_name",
+                        "preferred_name",
+                        "date_of_birth",
+                        "upn",
+                        "year_group",
+                        "email",
+                    )
+                },
             )
             created += was_created
             updated += not was_created
             wanted = record["roles"] | held.get(person.external_id, set())
             PersonRole.objects.filter(person=person).exclude(role__in=wanted).delete()
             existing = set(person.roles.values_list("role", flat=True))
-            PersonRole.objects.bulk_create([PersonRole(person=person, role=r) for r in sorted(wanted - existing)])
+            PersonRole.objects.bulk_create(
+                [PersonRole(person=person, role=r) for r in sorted(wanted - existing)]
+            )
             people[person.external_id] = person
             if progress:
                 progress(total + index // 2, total * 2)
-        lookup = {p.external_id: p for p in Person.objects.filter(external_id__in={c for r in clean for c in r["children"]})}
+        lookup = {
+            p.external_id: p
+            for p in Person.objects.filter(
+                external_id__in={c for r in clean for c in r["children"]}
+            )
+        }
         lookup.update(people)
         for index, record in enumerate(clean, start=1):
             parent = people[record["external_id"]]
             wanted_children = {lookup[c].pk for c in record["children"]}
             ParentOf.objects.filter(parent=parent).exclude(child_id__in=wanted_children).delete()
-            existing = set(ParentOf.objects.filter(parent=parent).values_list("child_id", flat=True))
-            ParentOf.objects.bulk_create([ParentOf(parent=parent, child_id=c) for c in sorted(wanted_children - existing)])
+            existing = set(
+                ParentOf.objects.filter(parent=parent).values_list("child_id", flat=True)
+            )
+            ParentOf.objects.bulk_create(
+                [ParentOf(parent=parent, child_id=c) for c in sorted(wanted_children - existing)]
+            )
             if progress:
                 progress(total + (total + index) // 2, total * 2)
-        audit_record(action="people.imported", actor=actor, detail={"rows": total, "created": created, "updated": updated})
+        audit_record(
+            action="people.imported",
+            actor=actor,
+            detail={"rows": total, "created": created, "updated": updated},
+        )
     return {"rows": total, "created": created, "updated": updated}
 
 
@@ -205,19 +286,27 @@ IMPORT_RUNNERS["people"] = people_import
 def person_roles_set(*, person: Person, roles: set[str]) -> None:
     existing = set(person.roles.values_list("role", flat=True))
     PersonRole.objects.filter(person=person, role__in=existing - roles).delete()
-    PersonRole.objects.bulk_create([PersonRole(person=person, role=r) for r in sorted(roles - existing)])
+    PersonRole.objects.bulk_create(
+        [PersonRole(person=person, role=r) for r in sorted(roles - existing)]
+    )
 
 
 def account_create(*, person: Person, username: str, password: str | None = None):
     """Give a person a sign-in. Pupils and parents never get one."""
-    if person.roles.filter(role__in={"pupil", "parent", "ex_pupil", "other_school_pupil", "public"}).exists() and not (
-        set(person.role_ids) & get_pack().account_roles()
-    ):
-        raise ValueError("Pupils, parents and the public do not have accounts: they use single-purpose links")
+    if person.roles.filter(
+        role__in={"pupil", "parent", "ex_pupil", "other_school_pupil", "public"}
+    ).exists() and not (set(person.role_ids) & get_pack().account_roles()):
+        raise ValueError(
+            "Pupils, parents and the public do not have accounts: they use single-purpose links"
+        )
     User = get_user_model()
     with transaction.atomic():
         user, _ = User.objects.get_or_create(username=username)
-        user.first_name, user.last_name, user.email = person.given_name, person.family_name, person.email
+        user.first_name, user.last_name, user.email = (
+            person.given_name,
+            person.family_name,
+            person.email,
+        )
         if password:
             user.set_password(password)
         elif not user.has_usable_password():
@@ -234,7 +323,9 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     if not name:
         raise ValueError("Give the token a name, so you can recognise it later")
     raw = "sg_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:10], token_hash=ApiToken.hash_token(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=raw[:10], token_hash=ApiToken.hash_token(raw)
+    )
     audit_record(action="api_token.created", obj=token, actor=user)
     return token, raw
 
@@ -249,7 +340,11 @@ def api_token_revoke(*, token: ApiToken, actor) -> None:
 def api_token_user(raw: str):
     if not raw or not raw.startswith("sg_"):
         return None
-    token = ApiToken.objects.select_related("user").filter(token_hash=ApiToken.hash_token(raw), revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=ApiToken.hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())

@@ -20,4 +20,7 @@ def audit_sign_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def audit_failed_sign_in(sender, credentials, request=None, **kwargs):
     # The attempted username is kept (needed to investigate lockouts); the password never is.
-    audit_record(action="auth.sign_in_failed", detail={"username": str(credentials.get("username", ""))[:150]})
+    audit_record(
+        action="auth.sign_in_failed",
+        detail={"username": str(credentials.get("username", ""))[:150]},
+    )

@@ -2,7 +2,6 @@ import base64
 from urllib.parse import urlencode
 
 import segno
-
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -17,16 +16,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from socialguard.audit.services import audit_record, audit_view
 from socialguard.policy.pack import get_pack
+from socialguard.web.registry import register_nav
 
 from . import services
 from .forms import ApiTokenForm, PeopleImportForm, PeopleSearchForm, SignInForm, TokenCodeForm
 from .models import ApiToken, ImportJob, Person
 from .permissions import require, requires_two_factor
-from socialguard.web.registry import register_nav
+from .tasks import run_import_job
 
 register_nav("People", "people", "people.view", order=60)
 register_nav("Import people", "people_import", "people.import", order=61)
-from .tasks import run_import_job
 
 
 class SignInView(auth_views.LoginView):
@@ -47,7 +46,9 @@ def _two_factor_url():
 
 def _safe_next(request, default="home"):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse(default)
 
@@ -58,9 +59,16 @@ def two_factor(request):
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     device = confirmed or TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
+        device = TOTPDevice.objects.create(
+            user=request.user, name="Authenticator app", confirmed=False
+        )
     form = TokenCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    allowed, throttle = device.verify_is_allowed()
+    if request.method == "POST" and form.is_valid() and not allowed:
+        form.add_error(
+            "code", "Too many wrong codes in a row. Wait a minute, then enter the newest code"
+        )
+    elif request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             if not device.confirmed:
                 device.confirmed = True
@@ -70,7 +78,9 @@ def two_factor(request):
             audit_record(action="auth.two_factor_passed", obj=request.user)
             return redirect(_safe_next(request))
         audit_record(action="auth.two_factor_failed", obj=request.user)
-        form.add_error("code", "That code is not right. Codes change every 30 seconds: try the newest one")
+        form.add_error(
+            "code", "That code is not right. Codes change every 30 seconds: try the newest one"
+        )
     context = {"form": form, "enrolling": not device.confirmed, "next": _safe_next(request)}
     if not device.confirmed:
         qr = segno.make(device.config_url, error="m")
@@ -90,29 +100,46 @@ def sign_out(request):
 def people_list(request):
     pack = get_pack()
     form = PeopleSearchForm(request.GET or None)
-    form.fields["role"].choices = [("", "All roles")] + [(r, pack.role_label(r)) for r in pack.roles]
+    form.fields["role"].choices = [("", "All roles")] + [
+        (r, pack.role_label(r)) for r in pack.roles
+    ]
     people = Person.objects.prefetch_related("roles")
     if form.is_valid():
         q = form.cleaned_data["q"]
         if q:
-            people = people.filter(Q(given_name__icontains=q) | Q(family_name__icontains=q) | Q(preferred_name__icontains=q) | Q(external_id__iexact=q))
+            people = people.filter(
+                Q(given_name__icontains=q)
+                | Q(family_name__icontains=q)
+                | Q(preferred_name__icontains=q)
+                | Q(external_id__iexact=q)
+            )
         if form.cleaned_data["role"]:
             people = people.filter(roles__role=form.cleaned_data["role"])
     page = list(people[:200])
-    return render(request, "people/list.html", {"form": form, "people": page, "pack": pack, "shown": len(page)})
+    return render(
+        request,
+        "people/list.html",
+        {"form": form, "people": page, "pack": pack, "shown": len(page)},
+    )
 
 
 @require("people.view")
 def person_detail(request, external_id):
-    person = get_object_or_404(Person.objects.select_related("line_manager", "user"), external_id=external_id)
+    person = get_object_or_404(
+        Person.objects.select_related("line_manager", "user"), external_id=external_id
+    )
     audit_view(obj=person)
     pack = get_pack()
-    return render(request, "people/detail.html", {
-        "person": person,
-        "roles": [pack.role_label(r) for r in person.role_ids],
-        "children": Person.objects.filter(parent_links__parent=person),
-        "parents": Person.objects.filter(children_links__child=person),
-    })
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "roles": [pack.role_label(r) for r in person.role_ids],
+            "children": Person.objects.filter(parent_links__parent=person),
+            "parents": Person.objects.filter(children_links__child=person),
+        },
+    )
 
 
 @require("people.import")
@@ -123,9 +150,13 @@ def people_import(request):
         try:
             content = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            form.add_error("file", "The file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8'")
+            form.add_error(
+                "file", "The file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8'"
+            )
         else:
-            job = ImportJob.objects.create(kind="people", started_by=request.user, filename=upload.name[:255], content=content)
+            job = ImportJob.objects.create(
+                kind="people", started_by=request.user, filename=upload.name[:255], content=content
+            )
             run_import_job.enqueue(job.pk)
             return redirect("people_import_job", job_id=job.pk)
     jobs = ImportJob.objects.filter(kind="people")[:10]
@@ -135,7 +166,11 @@ def people_import(request):
 @require("people.import")
 def people_import_job(request, job_id):
     job = get_object_or_404(ImportJob, pk=job_id, kind="people")
-    template = "people/_import_progress.html" if request.headers.get("HX-Request") else "people/import_job.html"
+    template = (
+        "people/_import_progress.html"
+        if request.headers.get("HX-Request")
+        else "people/import_job.html"
+    )
     return render(request, template, {"job": job})
 
 
@@ -147,7 +182,9 @@ def api_tokens(request):
         _, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
         form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=request.user)
-    return render(request, "people/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+    return render(
+        request, "people/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
+    )
 
 
 @login_required

@@ -34,7 +34,9 @@ def get_policy(request):
     pack = get_pack()
     version = services.policy_version_current(pack=pack)
     return {
-        "school": pack.school_name, "motto": pack.school["motto"], "version": version.content_hash,
+        "school": pack.school_name,
+        "motto": pack.school["motto"],
+        "version": version.content_hash,
         "acknowledged": services.has_acknowledged(request.user, version),
         "clauses": [c.__dict__ for c in pack.clauses.values()],
     }
@@ -49,6 +51,8 @@ def acknowledge(request, body: AcknowledgeIn):
     require_capability(request, "policy.read")
     version = services.policy_version_current()
     if body.version != version.content_hash:
-        raise ValueError(f"version {body.version!r} is not the current policy version ({version.content_hash})")
+        raise ValueError(
+            f"version {body.version!r} is not the current policy version ({version.content_hash})"
+        )
     ack = services.policy_acknowledge(user=request.user, version=version)
     return {"version": version.content_hash, "acknowledged_at": ack.acknowledged_at.isoformat()}

@@ -25,10 +25,19 @@ class PolicyVersion(models.Model):
 class Acknowledgement(models.Model):
     """A person has read and acknowledged one version of the policy."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_acknowledgements")
-    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_acknowledgements"
+    )
+    version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements"
+    )
     version_hash = models.CharField(max_length=64)
     acknowledged_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "version"], name="one_ack_per_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "version"], name="one_ack_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} acknowledged {self.version_hash[:12]}"

@@ -13,20 +13,56 @@ from pathlib import Path
 from django.conf import settings
 
 ROLE_IDS = (
-    "headteacher", "dsl", "deputy_dsl", "dpl", "social_media_officer", "proprietor",
-    "website_admin", "line_manager", "staff", "trainee_teacher", "contractor", "volunteer",
-    "governor", "pupil", "parent", "ex_pupil", "other_school_pupil", "public",
+    "headteacher",
+    "dsl",
+    "deputy_dsl",
+    "dpl",
+    "social_media_officer",
+    "proprietor",
+    "website_admin",
+    "line_manager",
+    "staff",
+    "trainee_teacher",
+    "contractor",
+    "volunteer",
+    "governor",
+    "pupil",
+    "parent",
+    "ex_pupil",
+    "other_school_pupil",
+    "public",
 )
 CHANNEL_IDS = (
-    "face_to_face", "school_email", "personal_email", "parent_email", "school_phone",
-    "school_mobile", "personal_mobile", "withheld_number", "letter", "video_call",
-    "personal_social_media", "official_social_media", "professional_network", "staff_whatsapp",
-    "website", "newsletter", "progress_report", "parents_evening",
+    "face_to_face",
+    "school_email",
+    "personal_email",
+    "parent_email",
+    "school_phone",
+    "school_mobile",
+    "personal_mobile",
+    "withheld_number",
+    "letter",
+    "video_call",
+    "personal_social_media",
+    "official_social_media",
+    "professional_network",
+    "staff_whatsapp",
+    "website",
+    "newsletter",
+    "progress_report",
+    "parents_evening",
 )
 # The channels of PAR-1 that the pack must list as lines of communication with parents.
 PARENT_CHANNELS = (
-    "letter", "school_phone", "school_email", "face_to_face", "website", "official_social_media",
-    "newsletter", "progress_report", "parents_evening",
+    "letter",
+    "school_phone",
+    "school_email",
+    "face_to_face",
+    "website",
+    "official_social_media",
+    "newsletter",
+    "progress_report",
+    "parents_evening",
 )
 REQUIRED_DEADLINES = ("triage", "action", "case", "approval", "parent_reply", "reminder_before")
 CLAUSE_KINDS = ("E", "W", "I")
@@ -136,7 +172,9 @@ class Pack:
 
 def _expect(problems: list, value, types, key: str) -> bool:
     if not isinstance(value, types):
-        names = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        names = (
+            types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        )
         problems.append(f"{key}: expected {names}, got {type(value).__name__}")
         return False
     return True
@@ -160,7 +198,9 @@ def _validate_roles(problems, data) -> dict:
         return {}
     for role_id in ROLE_IDS:
         if role_id not in roles:
-            problems.append(f"roles.{role_id}: missing (every role of the vocabulary must be defined)")
+            problems.append(
+                f"roles.{role_id}: missing (every role of the vocabulary must be defined)"
+            )
     for role_id, spec in roles.items():
         if role_id not in ROLE_IDS:
             problems.append(f"roles.{role_id}: unknown role (known: {', '.join(ROLE_IDS)})")
@@ -180,17 +220,33 @@ def _validate_holders(problems, data) -> list[RoleHolder]:
         key = f"role_holders[{i}]"
         if not _expect(problems, h, dict, key):
             continue
-        fields = {n: _required_text(problems, h, n, key) for n in ("role", "external_id", "given_name", "family_name", "email")}
+        fields = {
+            n: _required_text(problems, h, n, key)
+            for n in ("role", "external_id", "given_name", "family_name", "email")
+        }
         if fields["role"] and fields["role"] not in ROLE_IDS:
             problems.append(f"{key}.role: unknown role {fields['role']!r}")
         if fields["email"] and "@" not in fields["email"]:
             problems.append(f"{key}.email: {fields['email']!r} is not an email address")
         previous = seen.get(fields["external_id"])
-        if previous and (previous["given_name"], previous["family_name"]) != (fields["given_name"], fields["family_name"]):
-            problems.append(f"{key}.external_id: {fields['external_id']!r} is already used by another person")
+        if previous and (previous["given_name"], previous["family_name"]) != (
+            fields["given_name"],
+            fields["family_name"],
+        ):
+            problems.append(
+                f"{key}.external_id: {fields['external_id']!r} is already used by another person"
+            )
         seen[fields["external_id"]] = fields
         holders.append(RoleHolder(title=h.get("title", ""), **fields))
-    for role in ("headteacher", "dsl", "deputy_dsl", "dpl", "social_media_officer", "proprietor", "website_admin"):
+    for role in (
+        "headteacher",
+        "dsl",
+        "deputy_dsl",
+        "dpl",
+        "social_media_officer",
+        "proprietor",
+        "website_admin",
+    ):
         if not any(h.role == role for h in holders):
             problems.append(f"role_holders: nobody holds the role {role!r}")
     return holders
@@ -212,7 +268,9 @@ def _validate_clauses(problems, data, section_ids) -> dict:
             problems.append(f"{key}.section: unknown section {section!r}")
         if cid in clauses:
             problems.append(f"{key}.id: duplicate clause id {cid!r}")
-        clauses[cid] = Clause(id=cid, section=section, kind=kind, text=text, system=c.get("system", ""))
+        clauses[cid] = Clause(
+            id=cid, section=section, kind=kind, text=text, system=c.get("system", "")
+        )
     if not clauses:
         problems.append("clauses: the pack lists no clauses")
     return clauses
@@ -239,8 +297,12 @@ def _validate_categories(problems, data, roles, clauses) -> dict:
         if cid in categories:
             problems.append(f"{key}.id: duplicate category {cid!r}")
         categories[cid] = Category(
-            id=cid, label=label, clause=clause, route=tuple(route),
-            safeguarding=bool(c.get("safeguarding", False)), about_staff=bool(c.get("about_staff", False)),
+            id=cid,
+            label=label,
+            clause=clause,
+            route=tuple(route),
+            safeguarding=bool(c.get("safeguarding", False)),
+            about_staff=bool(c.get("about_staff", False)),
         )
     for risk in (cid for cid in clauses if cid.startswith("RISK-")):
         if not any(cat.clause == risk for cat in categories.values()):
@@ -278,12 +340,17 @@ def _validate_channels(problems, data) -> dict:
             problems.append(f"{key}.preference: must be a whole number")
             preference = 50
         channels[cid] = Channel(
-            id=cid, label=_required_text(problems, c, "label", key), preference=preference,
-            parents=bool(c.get("parents", False)), official=bool(c.get("official", False)),
+            id=cid,
+            label=_required_text(problems, c, "label", key),
+            preference=preference,
+            parents=bool(c.get("parents", False)),
+            official=bool(c.get("official", False)),
         )
     for cid in PARENT_CHANNELS:
         if cid in channels and not channels[cid].parents:
-            problems.append(f"channels: {cid!r} is one of the policy's lines of communication with parents (PAR-1): set parents = true")
+            problems.append(
+                f"channels: {cid!r} is one of the policy's lines of communication with parents (PAR-1): set parents = true"
+            )
         elif cid not in channels:
             problems.append(f"channels: the channel {cid!r} of PAR-1 is missing")
     return channels
@@ -303,7 +370,12 @@ def _check(data: dict) -> tuple[list[str], dict]:
     sections = []
     for i, s in enumerate(data.get("sections", [])):
         if _expect(problems, s, dict, f"sections[{i}]"):
-            sections.append({n: _required_text(problems, s, n, f"sections[{i}]") for n in ("id", "title", "text")})
+            sections.append(
+                {
+                    n: _required_text(problems, s, n, f"sections[{i}]")
+                    for n in ("id", "title", "text")
+                }
+            )
     clauses = _validate_clauses(problems, data, {s["id"] for s in sections})
     categories = _validate_categories(problems, data, roles, clauses)
     deadlines = _validate_deadlines(problems, data)
@@ -322,12 +394,19 @@ def _check(data: dict) -> tuple[list[str], dict]:
         for validator in _section_validators():
             problems.extend(validator(data))
     parts = {
-        "school": school, "roles": roles, "role_holders": tuple(holders), "clauses": clauses,
+        "school": school,
+        "roles": roles,
+        "role_holders": tuple(holders),
+        "clauses": clauses,
         "sections": tuple(
-            Section(**s, clauses=tuple(c for c in clauses.values() if c.section == s["id"])) for s in sections
+            Section(**s, clauses=tuple(c for c in clauses.values() if c.section == s["id"]))
+            for s in sections
         ),
-        "categories": categories, "deadlines": deadlines, "channels": channels,
-        "platforms": tuple(platforms), "legal_heads": legal_heads,
+        "categories": categories,
+        "deadlines": deadlines,
+        "channels": channels,
+        "platforms": tuple(platforms),
+        "legal_heads": legal_heads,
     }
     return problems, parts
 
@@ -353,7 +432,9 @@ def parse(raw: bytes, source: str = "policy pack") -> Pack:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise PackError([f"file: not UTF-8 text ({exc.reason} at byte {exc.start})"], source) from exc
+        raise PackError(
+            [f"file: not UTF-8 text ({exc.reason} at byte {exc.start})"], source
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise PackError([f"file: not valid TOML: {exc}"], source) from exc
     problems, parts = _check(data)

@@ -20,11 +20,16 @@ def policy_version_current(*, pack: Pack | None = None) -> PolicyVersion:
         with transaction.atomic():
             version, created = PolicyVersion.objects.get_or_create(
                 content_hash=pack.content_hash,
-                defaults={"school_id": pack.school["id"], "source": pack.source,
-                          "content": _pack_text(pack)},
+                defaults={
+                    "school_id": pack.school["id"],
+                    "source": pack.source,
+                    "content": _pack_text(pack),
+                },
             )
             if created:
-                audit_record(action="policy.version_stored", obj=version, detail={"hash": pack.content_hash})
+                audit_record(
+                    action="policy.version_stored", obj=version, detail={"hash": pack.content_hash}
+                )
     return version
 
 
@@ -45,11 +50,14 @@ def has_acknowledged(user, version: PolicyVersion | None = None) -> bool:
 def policy_acknowledge(*, user, version: PolicyVersion) -> Acknowledgement:
     with transaction.atomic():
         ack, created = Acknowledgement.objects.get_or_create(
-            user=user, version=version,
+            user=user,
+            version=version,
             defaults={"version_hash": version.content_hash, "acknowledged_at": timezone.now()},
         )
         if created:
-            audit_record(action="policy.acknowledged", obj=ack, detail={"version": version.content_hash})
+            audit_record(
+                action="policy.acknowledged", obj=ack, detail={"version": version.content_hash}
+            )
     return ack
 
 
@@ -57,7 +65,12 @@ def acknowledgement_status(version: PolicyVersion) -> list[dict]:
     """Everyone who can sign in, with whether and when they acknowledged this version."""
     acks = {a.user_id: a for a in Acknowledgement.objects.filter(version=version)}
     rows = []
-    users = get_user_model().objects.filter(is_active=True).select_related("person").order_by("last_name", "first_name", "username")
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .select_related("person")
+        .order_by("last_name", "first_name", "username")
+    )
     for user in users:
         ack = acks.get(user.pk)
         rows.append({"user": user, "acknowledged_at": ack.acknowledged_at if ack else None})
@@ -67,7 +80,11 @@ def acknowledgement_status(version: PolicyVersion) -> list[dict]:
 def policy_remind(*, version: PolicyVersion, sent_by) -> int:
     """Email everyone who has not acknowledged `version` yet; return how many were reminded."""
     pack = get_pack()
-    outstanding = [r["user"] for r in acknowledgement_status(version) if r["acknowledged_at"] is None and r["user"].email]
+    outstanding = [
+        r["user"]
+        for r in acknowledgement_status(version)
+        if r["acknowledged_at"] is None and r["user"].email
+    ]
     for user in outstanding:
         send_mail(
             subject=f"Please read and acknowledge the {pack.school['policy_title']}",
@@ -80,5 +97,10 @@ def policy_remind(*, version: PolicyVersion, sent_by) -> int:
             from_email=None,
             recipient_list=[user.email],
         )
-    audit_record(action="policy.reminders_sent", obj=version, actor=sent_by, detail={"count": len(outstanding)})
+    audit_record(
+        action="policy.reminders_sent",
+        obj=version,
+        actor=sent_by,
+        detail={"count": len(outstanding)},
+    )
     return len(outstanding)

@@ -8,7 +8,17 @@ from .pack import get_pack
 from .trace import enforcement_map
 
 _APP_MODULES = ("services", "rules", "checks", "views", "api", "tasks", "permissions", "vault")
-_APPS = ("audit", "policy", "people", "web", "casework", "publishing", "consent", "contact", "declarations")
+_APPS = (
+    "audit",
+    "policy",
+    "people",
+    "web",
+    "casework",
+    "publishing",
+    "consent",
+    "contact",
+    "declarations",
+)
 
 
 def _import_enforcing_code() -> None:
@@ -37,6 +47,19 @@ def _clause_ids_in(node) -> list[str]:
     return found
 
 
+def _visit(body, where: str, prefix: str, inherited: list, result: dict) -> None:
+    for node in body:
+        if isinstance(node, ast.ClassDef):
+            marks = inherited + [c for d in node.decorator_list for c in _clause_ids_in(d)]
+            _visit(node.body, where, f"{prefix}{node.name}::", marks, result)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+            "test"
+        ):
+            ids = inherited + [c for d in node.decorator_list for c in _clause_ids_in(d)]
+            for cid in dict.fromkeys(ids):
+                result.setdefault(cid, []).append(f"{where}::{prefix}{node.name}")
+
+
 def tests_by_clause(tests_dir: Path) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     root = tests_dir.parent
@@ -44,20 +67,11 @@ def tests_by_clause(tests_dir: Path) -> dict[str, list[str]]:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         module_marks = []
         for node in tree.body:
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets
+            ):
                 module_marks += _clause_ids_in(node.value)
-
-        def visit(body, prefix, inherited):
-            for node in body:
-                if isinstance(node, ast.ClassDef):
-                    marks = inherited + [c for d in node.decorator_list for c in _clause_ids_in(d)]
-                    visit(node.body, f"{prefix}{node.name}::", marks)
-                elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
-                    ids = inherited + [c for d in node.decorator_list for c in _clause_ids_in(d)]
-                    for cid in dict.fromkeys(ids):
-                        result.setdefault(cid, []).append(f"{path.relative_to(root).as_posix()}::{prefix}{node.name}")
-
-        visit(tree.body, "", module_marks)
+        _visit(tree.body, path.relative_to(root).as_posix(), "", module_marks, result)
     return result
 
 
@@ -74,6 +88,11 @@ def policy_trace() -> list[dict]:
     tests_dir = find_tests_dir()
     tests = tests_by_clause(tests_dir) if tests_dir else {}
     return [
-        {"id": c.id, "kind": c.kind, "code": sorted(code.get(c.id, [])), "tests": tests.get(c.id, [])}
+        {
+            "id": c.id,
+            "kind": c.kind,
+            "code": sorted(code.get(c.id, [])),
+            "tests": tests.get(c.id, []),
+        }
         for c in get_pack().clauses.values()
     ]

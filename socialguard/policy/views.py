@@ -17,12 +17,16 @@ register_nav("Policy", "policy", "policy.read", order=10)
 def policy_page(request):
     pack = get_pack()
     version = services.policy_version_current(pack=pack)
-    return render(request, "policy/policy.html", {
-        "pack": pack,
-        "version": version,
-        "acknowledged": services.has_acknowledged(request.user, version),
-        "can_see_acknowledgements": has_capability(request.user, "policy.acknowledgements"),
-    })
+    return render(
+        request,
+        "policy/policy.html",
+        {
+            "pack": pack,
+            "version": version,
+            "acknowledged": services.has_acknowledged(request.user, version),
+            "can_see_acknowledgements": has_capability(request.user, "policy.acknowledgements"),
+        },
+    )
 
 
 @require("policy.read")
@@ -30,7 +34,10 @@ def policy_page(request):
 def policy_acknowledge(request):
     version = services.policy_version_current()
     if request.POST.get("version") != version.content_hash:
-        messages.error(request, "The policy changed while you were reading it. Please read the new version and acknowledge it.")
+        messages.error(
+            request,
+            "The policy changed while you were reading it. Please read the new version and acknowledge it.",
+        )
         return redirect("policy")
     if request.POST.get("confirm") != "yes":
         messages.error(request, "Tick the box to confirm you have read and understood the policy.")
@@ -46,10 +53,18 @@ def acknowledgements(request, version_id=None):
     version = get_object_or_404(PolicyVersion, pk=version_id) if version_id else current
     rows = services.acknowledgement_status(version)
     done = sum(1 for r in rows if r["acknowledged_at"])
-    return render(request, "policy/acknowledgements.html", {
-        "version": version, "current": current, "rows": rows, "done": done, "outstanding": len(rows) - done,
-        "versions": PolicyVersion.objects.all(),
-    })
+    return render(
+        request,
+        "policy/acknowledgements.html",
+        {
+            "version": version,
+            "current": current,
+            "rows": rows,
+            "done": done,
+            "outstanding": len(rows) - done,
+            "versions": PolicyVersion.objects.all(),
+        },
+    )
 
 
 @require("policy.acknowledgements")
@@ -66,20 +81,24 @@ def home_items(request):
     items = []
     version = services.policy_version_current()
     if not services.has_acknowledged(request.user, version):
-        items.append(HomeItem(
-            title="Read and acknowledge the Social Media Policy",
-            url=reverse("policy"),
-            description="Everyone must acknowledge the current version. It takes about ten minutes.",
-            urgent=True,
-        ))
+        items.append(
+            HomeItem(
+                title="Read and acknowledge the Social Media Policy",
+                url=reverse("policy"),
+                description="Everyone must acknowledge the current version. It takes about ten minutes.",
+                urgent=True,
+            )
+        )
     if has_capability(request.user, "policy.acknowledgements"):
         rows = services.acknowledgement_status(version)
         outstanding = sum(1 for r in rows if r["acknowledged_at"] is None)
         if outstanding:
-            items.append(HomeItem(
-                title="People who have not acknowledged the policy",
-                url=reverse("policy_acknowledgements"),
-                description="Send them a reminder.",
-                count=outstanding,
-            ))
+            items.append(
+                HomeItem(
+                    title="People who have not acknowledged the policy",
+                    url=reverse("policy_acknowledgements"),
+                    description="Send them a reminder.",
+                    count=outstanding,
+                )
+            )
     return items

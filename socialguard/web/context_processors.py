@@ -11,7 +11,9 @@ def shell(request):
     items = []
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        items.append({"label": "Home", "url": reverse("home"), "active": request.path == reverse("home")})
+        items.append(
+            {"label": "Home", "url": reverse("home"), "active": request.path == reverse("home")}
+        )
         for entry in NAV:
             if not has_capability(user, entry.capability):
                 continue
@@ -20,4 +22,8 @@ def shell(request):
             except NoReverseMatch:
                 continue
             items.append({"label": entry.label, "url": url, "active": request.path.startswith(url)})
-    return {"school_name": pack.school_name, "school_motto": pack.school["motto"], "nav_items": items}
+    return {
+        "school_name": pack.school_name,
+        "school_motto": pack.school["motto"],
+        "nav_items": items,
+    }

@@ -22,11 +22,66 @@ DEMO_LOADERS: list[Callable] = []
 # Staff and community beyond the pack's named role holders, plus pupils and parents.
 # Columns: external_id, role, given_name, family_name, preferred_name, date_of_birth, upn, year_group, email, parent_of
 DEMO_ROWS = [
-    ("STAFF-010", "staff;line_manager", "Rachel", "Green", "", "", "", "", "r.green@stmartins.example.org", ""),
-    ("STAFF-011", "staff;parent", "Ahmed", "Khan", "", "", "", "", "a.khan@stmartins.example.org", "PUP-005"),
-    ("STAFF-012", "staff", "Laura", "Bennett", "", "", "", "", "l.bennett@stmartins.example.org", ""),
-    ("STAFF-013", "trainee_teacher", "Owen", "Hughes", "", "", "", "", "o.hughes@stmartins.example.org", ""),
-    ("CON-001", "contractor", "Peter", "Walsh", "", "", "", "", "p.walsh@contractor.example.org", ""),
+    (
+        "STAFF-010",
+        "staff;line_manager",
+        "Rachel",
+        "Green",
+        "",
+        "",
+        "",
+        "",
+        "r.green@stmartins.example.org",
+        "",
+    ),
+    (
+        "STAFF-011",
+        "staff;parent",
+        "Ahmed",
+        "Khan",
+        "",
+        "",
+        "",
+        "",
+        "a.khan@stmartins.example.org",
+        "PUP-005",
+    ),
+    (
+        "STAFF-012",
+        "staff",
+        "Laura",
+        "Bennett",
+        "",
+        "",
+        "",
+        "",
+        "l.bennett@stmartins.example.org",
+        "",
+    ),
+    (
+        "STAFF-013",
+        "trainee_teacher",
+        "Owen",
+        "Hughes",
+        "",
+        "",
+        "",
+        "",
+        "o.hughes@stmartins.example.org",
+        "",
+    ),
+    (
+        "CON-001",
+        "contractor",
+        "Peter",
+        "Walsh",
+        "",
+        "",
+        "",
+        "",
+        "p.walsh@contractor.example.org",
+        "",
+    ),
     ("VOL-001", "volunteer", "Sandra", "Lee", "", "", "", "", "s.lee@volunteer.example.org", ""),
     ("GOV-002", "governor", "Robert", "Hall", "", "", "", "", "r.hall@governors.example.org", ""),
     ("PUP-001", "pupil", "Amy", "Jones", "", "2014-05-12", "Q801200110001", "Year 7", "", ""),
@@ -37,24 +92,98 @@ DEMO_ROWS = [
     ("PUP-006", "pupil", "Leo", "Martin", "", "2014-01-15", "", "Year 7", "", ""),
     ("PUP-007", "pupil", "Mia", "Evans", "", "2012-03-27", "", "Year 9", "", ""),
     ("PUP-008", "pupil", "Jacob", "Wright", "Jake", "2013-12-01", "", "Year 8", "", ""),
-    ("PAR-001", "parent", "Karen", "Jones", "", "", "", "", "karen.jones@parents.example.org", "PUP-001"),
-    ("PAR-002", "parent", "Mark", "Smith", "", "", "", "", "mark.smith@parents.example.org", "PUP-002"),
-    ("PAR-003", "parent", "Fatima", "Khan", "", "", "", "", "fatima.khan@parents.example.org", "PUP-005"),
-    ("PAR-004", "parent", "Dean", "Brown", "", "", "", "", "dean.brown@parents.example.org", "PUP-003"),
-    ("PAR-005", "parent", "Lisa", "Taylor", "", "", "", "", "lisa.taylor@parents.example.org", "PUP-004;PUP-006"),
+    (
+        "PAR-001",
+        "parent",
+        "Karen",
+        "Jones",
+        "",
+        "",
+        "",
+        "",
+        "karen.jones@parents.example.org",
+        "PUP-001",
+    ),
+    (
+        "PAR-002",
+        "parent",
+        "Mark",
+        "Smith",
+        "",
+        "",
+        "",
+        "",
+        "mark.smith@parents.example.org",
+        "PUP-002",
+    ),
+    (
+        "PAR-003",
+        "parent",
+        "Fatima",
+        "Khan",
+        "",
+        "",
+        "",
+        "",
+        "fatima.khan@parents.example.org",
+        "PUP-005",
+    ),
+    (
+        "PAR-004",
+        "parent",
+        "Dean",
+        "Brown",
+        "",
+        "",
+        "",
+        "",
+        "dean.brown@parents.example.org",
+        "PUP-003",
+    ),
+    (
+        "PAR-005",
+        "parent",
+        "Lisa",
+        "Taylor",
+        "",
+        "",
+        "",
+        "",
+        "lisa.taylor@parents.example.org",
+        "PUP-004;PUP-006",
+    ),
     ("EXP-001", "ex_pupil", "Ben", "Carter", "", "2005-06-06", "", "", "", ""),
 ]
 
 # username for each account holder; every safeguarding role also gets a demo TOTP key.
 DEMO_ACCOUNTS = {
-    "STAFF-001": "head", "STAFF-002": "dsl", "STAFF-003": "deputy", "STAFF-004": "dpl",
-    "STAFF-005": "wilson", "STAFF-006": "mbah", "GOV-001": "proprietor", "CST-001": "webadmin",
-    "STAFF-010": "green", "STAFF-011": "khan", "STAFF-012": "teacher", "STAFF-013": "trainee",
-    "CON-001": "contractor", "VOL-001": "volunteer", "GOV-002": "governor",
+    "STAFF-001": "head",
+    "STAFF-002": "dsl",
+    "STAFF-003": "deputy",
+    "STAFF-004": "dpl",
+    "STAFF-005": "wilson",
+    "STAFF-006": "mbah",
+    "GOV-001": "proprietor",
+    "CST-001": "webadmin",
+    "STAFF-010": "green",
+    "STAFF-011": "khan",
+    "STAFF-012": "teacher",
+    "STAFF-013": "trainee",
+    "CON-001": "contractor",
+    "VOL-001": "volunteer",
+    "GOV-002": "governor",
 }
-LINE_MANAGERS = {"STAFF-011": "STAFF-010", "STAFF-012": "STAFF-010", "STAFF-013": "STAFF-010",
-                 "STAFF-005": "STAFF-001", "STAFF-006": "STAFF-001", "STAFF-010": "STAFF-001",
-                 "STAFF-002": "STAFF-001", "STAFF-003": "STAFF-002", "STAFF-004": "STAFF-001"}
+LINE_MANAGERS = {
+    "STAFF-011": "STAFF-010",
+    "STAFF-012": "STAFF-010",
+    "STAFF-013": "STAFF-010",
+    "STAFF-005": "STAFF-001",
+    "STAFF-006": "STAFF-001",
+    "STAFF-010": "STAFF-001",
+    "STAFF-002": "STAFF-001",
+    "STAFF-003": "STAFF-002",
+    "STAFF-004": "STAFF-001",
+}
 
 
 def register_demo(loader: Callable) -> Callable:
@@ -70,12 +199,18 @@ def demo_totp_key(username: str) -> str:
 
 def _csv() -> str:
     pack = get_pack()
-    lines = ["external_id,role,given_name,family_name,preferred_name,date_of_birth,upn,year_group,email,parent_of"]
+    lines = [
+        "external_id,role,given_name,family_name,preferred_name,date_of_birth,upn,year_group,email,parent_of"
+    ]
     holders: dict[str, list] = {}
     for h in pack.role_holders:
         holders.setdefault(h.external_id, []).append(h)
     for external_id, hs in holders.items():
-        roles = ";".join(sorted({h.role for h in hs} | ({"staff"} if pack.roles[hs[0].role].get("staff") else set())))
+        roles = ";".join(
+            sorted(
+                {h.role for h in hs} | ({"staff"} if pack.roles[hs[0].role].get("staff") else set())
+            )
+        )
         h = hs[0]
         lines.append(f"{external_id},{roles},{h.given_name},{h.family_name},,,,,{h.email},")
     lines += [",".join(row) for row in DEMO_ROWS]
@@ -93,7 +228,9 @@ def load_foundation() -> list[dict]:
         for person in Person.objects.filter(external_id__in=set(LINE_MANAGERS) | set(titles)):
             manager = LINE_MANAGERS.get(person.external_id)
             changed = False
-            if manager and (person.line_manager is None or person.line_manager.external_id != manager):
+            if manager and (
+                person.line_manager is None or person.line_manager.external_id != manager
+            ):
                 person.line_manager = Person.objects.get(external_id=manager)
                 changed = True
             if titles.get(person.external_id) and person.title != titles[person.external_id]:
@@ -103,12 +240,25 @@ def load_foundation() -> list[dict]:
                 person.save()
         for external_id, username in DEMO_ACCOUNTS.items():
             person = Person.objects.get(external_id=external_id)
-            user = person.user or account_create(person=person, username=username, password=DEMO_PASSWORD)
+            user = person.user or account_create(
+                person=person, username=username, password=DEMO_PASSWORD
+            )
             two_factor = requires_two_factor(user)
             if two_factor and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                TOTPDevice.objects.create(user=user, name="Demo authenticator", key=demo_totp_key(username), confirmed=True)
-            sheet.append({"username": username, "name": person.display_name,
-                          "roles": ", ".join(pack.role_label(r) for r in person.role_ids), "two_factor": two_factor})
+                TOTPDevice.objects.create(
+                    user=user,
+                    name="Demo authenticator",
+                    key=demo_totp_key(username),
+                    confirmed=True,
+                )
+            sheet.append(
+                {
+                    "username": username,
+                    "name": person.display_name,
+                    "roles": ", ".join(pack.role_label(r) for r in person.role_ids),
+                    "two_factor": two_factor,
+                }
+            )
     return sheet
 
 

@@ -10,7 +10,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _events(n=4):
-    return [audit_record(action=f"test.{i}", object_type="test", object_id=str(i), detail={"i": i}) for i in range(n)]
+    return [
+        audit_record(action=f"test.{i}", object_type="test", object_id=str(i), detail={"i": i})
+        for i in range(n)
+    ]
 
 
 def _with_triggers_off(*sqls):
@@ -102,7 +105,11 @@ def test_it_records_every_change_of_a_record_with_field_names(make_person):
     person = make_person("pupil")
     person.year_group = "Year 8"
     person.save()
-    actions = list(AuditEvent.objects.filter(object_type="people.person", object_id=str(person.pk)).values_list("action", "detail"))
+    actions = list(
+        AuditEvent.objects.filter(
+            object_type="people.person", object_id=str(person.pk)
+        ).values_list("action", "detail")
+    )
     assert ("create", {}) in actions
     assert ("change", {"fields": ["year_group"]}) in actions
     assert "Year 8" not in str(actions)

@@ -8,8 +8,14 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -24,7 +30,9 @@ def browser():
     if os.environ.get("SOCIALGUARD_BROWSER") == "later":
         pytest.skip("browser tests run in their own step of .ci/run")
     if not CHROMIUM.exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium): browser tests skipped")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium): browser tests skipped"
+        )
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -63,6 +71,9 @@ def sign_in(page, live_server, username, password):
     page.click("button:has-text('Sign in')")
     if "/account/two-factor/" in page.url:
         device = TOTPDevice.objects.get(user__username=username, confirmed=True)
-        page.fill("#id_code", f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}")
+        page.fill(
+            "#id_code",
+            f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}",
+        )
         page.click("button:has-text('Continue')")
     return page

@@ -25,9 +25,15 @@ def _crawl(page, live_server, start="/"):
         results = axe.run(page)
         if results.violations_count:
             failures.append(f"{path}: {results.generate_report()}")
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+        for href in page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => e.getAttribute('href'))"
+        ):
             parsed = urlparse(href)
-            if parsed.netloc or not parsed.path.startswith("/") or parsed.path.startswith(SKIP_PREFIXES):
+            if (
+                parsed.netloc
+                or not parsed.path.startswith("/")
+                or parsed.path.startswith(SKIP_PREFIXES)
+            ):
                 continue
             if "download" in parsed.path or parsed.path.endswith((".pdf", ".csv", ".png")):
                 continue
@@ -42,7 +48,9 @@ def test_every_reachable_page_passes_axe(page, live_server, demo_school, usernam
     seen, failures = _crawl(page, live_server)
     assert len(seen) >= 3
     assert not failures, "\n".join(failures)
-    assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
+    assert not [e for e in page.console_errors if "Content Security Policy" in e], (
+        page.console_errors
+    )
 
 
 def test_the_sign_in_page_passes_axe_and_locks_out(page, live_server, demo_school):

@@ -20,7 +20,9 @@ def test_passwords_are_hashed_with_argon2(make_user):
 
 def test_it_signs_in_and_records_it(client, make_user):
     user = make_user("staff", username="teacher1")
-    response = client.post("/account/sign-in/", {"username": "teacher1", "password": "correct-horse-battery"})
+    response = client.post(
+        "/account/sign-in/", {"username": "teacher1", "password": "correct-horse-battery"}
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
     assert AuditEvent.objects.filter(action="auth.sign_in", actor_id=user.pk).exists()
@@ -32,7 +34,9 @@ def test_it_locks_an_account_after_five_failures(client, make_user):
         response = client.post("/account/sign-in/", {"username": "teacher2", "password": "wrong"})
     assert response.status_code in (403, 429)
     assert b"locked" in response.content
-    response = client.post("/account/sign-in/", {"username": "teacher2", "password": "correct-horse-battery"})
+    response = client.post(
+        "/account/sign-in/", {"username": "teacher2", "password": "correct-horse-battery"}
+    )
     assert b"locked" in response.content
     assert not client.get("/").status_code == 200 or "_auth_user_id" not in client.session
     assert AuditEvent.objects.filter(action="auth.sign_in_failed").count() >= 5
@@ -41,7 +45,9 @@ def test_it_locks_an_account_after_five_failures(client, make_user):
 @pytest.mark.parametrize("role", ["headteacher", "dsl", "deputy_dsl", "dpl", "proprietor"])
 def test_it_requires_two_factor_for_roles_that_see_safeguarding_records(client, make_user, role):
     user = make_user(role, username=f"lead-{role}")
-    client.post("/account/sign-in/", {"username": user.username, "password": "correct-horse-battery"})
+    client.post(
+        "/account/sign-in/", {"username": user.username, "password": "correct-horse-battery"}
+    )
     response = client.get("/policy/")
     assert response.status_code == 302 and response["Location"].startswith("/account/two-factor/")
     device = TOTPDevice.objects.get(user=user)
@@ -65,7 +71,9 @@ def test_it_enrols_a_new_authenticator_by_qr_code(client, make_user):
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     bad = client.post("/account/two-factor/", {"code": "000000"})
     assert b"That code is not right" in bad.content
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     client.post("/account/two-factor/", {"code": _code(device)})
     device.refresh_from_db()
     assert device.confirmed

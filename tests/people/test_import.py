@@ -29,7 +29,16 @@ def test_it_imports_every_covered_role_and_relationships():
     assert ParentOf.objects.filter(parent=khan, child__external_id="P2").exists()
     assert Person.objects.get(external_id="P2").date_of_birth.isoformat() == "2014-09-30"
     roles = {r for p in Person.objects.all() for r in p.role_ids}
-    assert {"pupil", "parent", "staff", "trainee_teacher", "contractor", "volunteer", "governor", "ex_pupil"} <= roles
+    assert {
+        "pupil",
+        "parent",
+        "staff",
+        "trainee_teacher",
+        "contractor",
+        "volunteer",
+        "governor",
+        "ex_pupil",
+    } <= roles
 
 
 def test_it_is_idempotent_by_external_id():
@@ -43,18 +52,25 @@ def test_it_is_idempotent_by_external_id():
 
 def test_it_reports_every_bad_row_with_its_line_and_writes_nothing():
     bad = HEADER + (
-        "P1,pupil,Amy,Jones,,2014-13-45,,Year 7,,\n"        # line 2: bad date
-        "P2,wizard,Oliver,Smith,,,,,,\n"                     # line 3: unknown role
-        "P1,pupil,Chloe,Brown,,,,,,\n"                       # line 4: duplicate id
+        "P1,pupil,Amy,Jones,,2014-13-45,,Year 7,,\n"  # line 2: bad date
+        "P2,wizard,Oliver,Smith,,,,,,\n"  # line 3: unknown role
+        "P1,pupil,Chloe,Brown,,,,,,\n"  # line 4: duplicate id
         "M1,parent,Karen,Jones,,,,,karen@example.org,NOPE\n"  # line 5: dangling parent_of
-        "P5,pupil,Noah,Taylor,,,A801200110002,,,\n"          # line 6: bad UPN check letter
-        "P6,pupil,,Taylor,,,,,not-an-email,\n"               # line 7: missing name, bad email
+        "P5,pupil,Noah,Taylor,,,A801200110002,,,\n"  # line 6: bad UPN check letter
+        "P6,pupil,,Taylor,,,,,not-an-email,\n"  # line 7: missing name, bad email
     )
     with pytest.raises(CsvImportError) as err:
         people_import(content=bad)
     found = {(e.line, e.column) for e in err.value.errors}
-    assert {(2, "date_of_birth"), (3, "role"), (4, "external_id"), (5, "parent_of"), (6, "upn"),
-            (7, "given_name"), (7, "email")} <= found
+    assert {
+        (2, "date_of_birth"),
+        (3, "role"),
+        (4, "external_id"),
+        (5, "parent_of"),
+        (6, "upn"),
+        (7, "given_name"),
+        (7, "email"),
+    } <= found
     messages = " ".join(e.message for e in err.value.errors)
     assert "unknown role 'wizard'" in messages and "duplicate id 'P1' (first on line 2)" in messages
     assert "check letter" in messages
@@ -88,7 +104,9 @@ def test_it_imports_from_the_web_with_progress_and_errors(client, signed_in):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     signed_in("headteacher")
-    response = client.post("/people/import/", {"file": SimpleUploadedFile("people.csv", GOOD.encode())})
+    response = client.post(
+        "/people/import/", {"file": SimpleUploadedFile("people.csv", GOOD.encode())}
+    )
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/people/import/{job.pk}/"
     page = client.get(f"/people/import/{job.pk}/", HTTP_HX_REQUEST="true")
@@ -107,7 +125,9 @@ def test_the_web_import_refuses_a_file_that_is_not_csv(client, signed_in):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     signed_in("headteacher")
-    response = client.post("/people/import/", {"file": SimpleUploadedFile("people.xlsx", b"PK\x03\x04")})
+    response = client.post(
+        "/people/import/", {"file": SimpleUploadedFile("people.xlsx", b"PK\x03\x04")}
+    )
     assert response.status_code == 200
     assert b"must be a CSV file" in response.content
     assert ImportJob.objects.count() == 0

@@ -23,7 +23,9 @@ def test_it_records_an_acknowledgement_with_time_and_version(client, signed_in):
     user = signed_in("staff")
     assert "Read and acknowledge" in client.get("/").content.decode()
     version = policy_version_current()
-    response = client.post("/policy/acknowledge/", {"version": version.content_hash, "confirm": "yes"})
+    response = client.post(
+        "/policy/acknowledge/", {"version": version.content_hash, "confirm": "yes"}
+    )
     assert response.status_code == 302
     ack = Acknowledgement.objects.get(user=user)
     assert ack.version_hash == version.content_hash and ack.acknowledged_at is not None
@@ -38,12 +40,19 @@ def test_it_refuses_an_acknowledgement_without_the_tick_or_of_an_old_version(cli
     assert Acknowledgement.objects.count() == 0
 
 
-def test_the_headteacher_sees_who_has_not_acknowledged_and_reminds_them(client, signed_in, make_user):
+def test_the_headteacher_sees_who_has_not_acknowledged_and_reminds_them(
+    client, signed_in, make_user
+):
     signed_in("headteacher")
     done = make_user("staff", given_name="Done")
     make_user("staff", given_name="Pending", email="pending@school.example.org")
     version = policy_version_current()
-    Acknowledgement.objects.create(user=done, version=version, version_hash=version.content_hash, acknowledged_at="2026-11-01T10:00Z")
+    Acknowledgement.objects.create(
+        user=done,
+        version=version,
+        version_hash=version.content_hash,
+        acknowledged_at="2026-11-01T10:00Z",
+    )
     page = client.get("/policy/acknowledgements/").content.decode()
     assert "Not yet" in page and "1 Nov 2026" in page
     client.post(f"/policy/acknowledgements/{version.pk}/remind/")
@@ -56,7 +65,11 @@ def test_the_api_gives_the_policy_and_takes_an_acknowledgement(client, signed_in
     signed_in("staff")
     body = client.get("/api/v1/policy").json()
     assert body["acknowledged"] is False and any(c["id"] == "SLT-5" for c in body["clauses"])
-    bad = client.post("/api/v1/policy/acknowledge", {"version": "nope"}, content_type="application/json")
+    bad = client.post(
+        "/api/v1/policy/acknowledge", {"version": "nope"}, content_type="application/json"
+    )
     assert bad.status_code == 400 and "not the current policy version" in bad.json()["detail"]
-    ok = client.post("/api/v1/policy/acknowledge", {"version": body["version"]}, content_type="application/json")
+    ok = client.post(
+        "/api/v1/policy/acknowledge", {"version": body["version"]}, content_type="application/json"
+    )
     assert ok.status_code == 200 and ok.json()["version"] == body["version"]

@@ -31,8 +31,17 @@ def test_it_loads_the_st_martins_pack():
 def test_it_lists_every_channel_of_the_policy_for_parents():
     pack = get_pack()
     parent_channels = {c.id for c in pack.channels.values() if c.parents}
-    assert {"letter", "school_phone", "school_email", "face_to_face", "website",
-            "official_social_media", "newsletter", "progress_report", "parents_evening"} <= parent_channels
+    assert {
+        "letter",
+        "school_phone",
+        "school_email",
+        "face_to_face",
+        "website",
+        "official_social_media",
+        "newsletter",
+        "progress_report",
+        "parents_evening",
+    } <= parent_channels
 
 
 def test_it_has_a_category_with_a_route_for_every_risk():
@@ -41,7 +50,9 @@ def test_it_has_a_category_with_a_route_for_every_risk():
     assert len(risks) == 14
     covered = {cat.clause for cat in pack.categories.values()}
     assert set(risks) <= covered
-    assert "cyberbullying_harassment" in pack.categories and "breach_of_principles" in pack.categories
+    assert (
+        "cyberbullying_harassment" in pack.categories and "breach_of_principles" in pack.categories
+    )
     assert all(cat.route for cat in pack.categories.values())
 
 
@@ -68,16 +79,34 @@ def test_it_covers_an_unknown_platform():
     assert pack.platform_is_covered("Some app invented next year")
 
 
-@pytest.mark.parametrize("mutate, expected", [
-    (lambda d: d["categories"][2]["route"].__setitem__(0, "dls"), "categories[2].route[0]: unknown role 'dls'"),
-    (lambda d: d["deadlines"].__setitem__("triage", -3), "deadlines.triage: must be a positive number of hours"),
-    (lambda d: d["deadlines"].pop("approval"), "deadlines.approval: missing"),
-    (lambda d: d["channels"][0].__setitem__("id", "fax"), "channels[0].id: unknown channel 'fax'"),
-    (lambda d: d["clauses"][5].__setitem__("kind", "X"), "clauses[5].kind: must be one of E, W, I"),
-    (lambda d: d["school"].pop("motto"), "school.motto: missing"),
-    (lambda d: d["role_holders"][0].__setitem__("email", "nobody"), "role_holders[0].email: 'nobody' is not an email address"),
-    (lambda d: d["categories"].pop(0), "categories: no category covers the risk RISK-1"),
-])
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (
+            lambda d: d["categories"][2]["route"].__setitem__(0, "dls"),
+            "categories[2].route[0]: unknown role 'dls'",
+        ),
+        (
+            lambda d: d["deadlines"].__setitem__("triage", -3),
+            "deadlines.triage: must be a positive number of hours",
+        ),
+        (lambda d: d["deadlines"].pop("approval"), "deadlines.approval: missing"),
+        (
+            lambda d: d["channels"][0].__setitem__("id", "fax"),
+            "channels[0].id: unknown channel 'fax'",
+        ),
+        (
+            lambda d: d["clauses"][5].__setitem__("kind", "X"),
+            "clauses[5].kind: must be one of E, W, I",
+        ),
+        (lambda d: d["school"].pop("motto"), "school.motto: missing"),
+        (
+            lambda d: d["role_holders"][0].__setitem__("email", "nobody"),
+            "role_holders[0].email: 'nobody' is not an email address",
+        ),
+        (lambda d: d["categories"].pop(0), "categories: no category covers the risk RISK-1"),
+    ],
+)
 def test_it_names_the_exact_key_and_problem_of_a_bad_pack(mutate, expected):
     data = copy.deepcopy(_data())
     mutate(data)
@@ -96,7 +125,10 @@ def test_it_stores_a_new_version_when_the_pack_changes(tmp_path):
     first = policy_version_current()
     assert policy_version_current().pk == first.pk
     changed = tmp_path / "pack.toml"
-    changed.write_text(PACK_FILE.read_text(encoding="utf-8").replace("triage = 24", "triage = 12"), encoding="utf-8")
+    changed.write_text(
+        PACK_FILE.read_text(encoding="utf-8").replace("triage = 24", "triage = 12"),
+        encoding="utf-8",
+    )
     with override_settings(POLICY_PACK=str(changed)):
         second = policy_version_current()
     assert second.pk != first.pk and second.content_hash != first.content_hash

@@ -4,8 +4,8 @@ the matrix test merges them and fails for any URL pattern that has no entry.
 Each entry: url name -> (who may, kwargs or a function of the test world[, "post"]). "post" is for
 endpoints that answer only POST before they check who is asking (the API's)."""
 
-ALL = "*"            # anyone signed in
-PUBLIC = "public"    # no sign-in needed
+ALL = "*"  # anyone signed in
+PUBLIC = "public"  # no sign-in needed
 
 ENTRIES = {
     "home": (ALL, {}),
@@ -18,18 +18,30 @@ ENTRIES = {
     "policy": (ALL, {}),
     "policy_acknowledge": (ALL, {}),
     "policy_acknowledgements": ({"headteacher", "proprietor"}, {}),
-    "policy_acknowledgements_version": ({"headteacher", "proprietor"}, lambda w: {"version_id": w["version"].pk}),
-    "policy_acknowledgement_reminders": ({"headteacher", "proprietor"}, lambda w: {"version_id": w["version"].pk}),
+    "policy_acknowledgements_version": (
+        {"headteacher", "proprietor"},
+        lambda w: {"version_id": w["version"].pk},
+    ),
+    "policy_acknowledgement_reminders": (
+        {"headteacher", "proprietor"},
+        lambda w: {"version_id": w["version"].pk},
+    ),
     "people": ({"headteacher", "dsl", "deputy_dsl", "dpl", "proprietor"}, {}),
     "people_import": ({"headteacher", "dpl"}, {}),
     "people_import_job": ({"headteacher", "dpl"}, lambda w: {"job_id": w["import_job"].pk}),
-    "person_detail": ({"headteacher", "dsl", "deputy_dsl", "dpl", "proprietor"}, lambda w: {"external_id": w["pupil"].external_id}),
+    "person_detail": (
+        {"headteacher", "dsl", "deputy_dsl", "dpl", "proprietor"},
+        lambda w: {"external_id": w["pupil"].external_id},
+    ),
     "audit": ({"headteacher", "dpl"}, {}),
     "api:api-root": (set(), {}),  # django-ninja answers 404 at the bare root
     "api:openapi-json": (PUBLIC, {}),
     "api:openapi-view": (PUBLIC, {}),
     "api:list_people": ({"headteacher", "dsl", "deputy_dsl", "dpl", "proprietor"}, {}),
-    "api:get_person": ({"headteacher", "dsl", "deputy_dsl", "dpl", "proprietor"}, lambda w: {"external_id": w["pupil"].external_id}),
+    "api:get_person": (
+        {"headteacher", "dsl", "deputy_dsl", "dpl", "proprietor"},
+        lambda w: {"external_id": w["pupil"].external_id},
+    ),
     "api:get_policy": (ALL, {}),
     "api:acknowledge": (ALL, {}, "post"),
 }
@@ -46,6 +58,8 @@ def build_world(make_person, make_user):
     return {
         "pupil": make_person("pupil"),
         "version": policy_version_current(),
-        "import_job": ImportJob.objects.create(kind="people", started_by=owner, filename="x.csv", content=""),
+        "import_job": ImportJob.objects.create(
+            kind="people", started_by=owner, filename="x.csv", content=""
+        ),
         "token": token,
     }

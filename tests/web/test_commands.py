@@ -20,7 +20,17 @@ def test_load_demo_is_idempotent_and_names_every_role_holder(capsys):
         person = Person.objects.get(external_id=holder.external_id)
         assert holder.role in person.role_ids and person.user is not None
     usernames = {row["username"] for row in first["accounts"]}
-    assert {"head", "dsl", "deputy", "dpl", "wilson", "mbah", "proprietor", "webadmin", "teacher"} <= usernames
+    assert {
+        "head",
+        "dsl",
+        "deputy",
+        "dpl",
+        "wilson",
+        "mbah",
+        "proprietor",
+        "webadmin",
+        "teacher",
+    } <= usernames
     two_factor = {row["username"] for row in first["accounts"] if row["two_factor"]}
     assert two_factor == {"head", "dsl", "deputy", "dpl", "proprietor"}
     assert TOTPDevice.objects.filter(user__username="head", confirmed=True).count() == 1

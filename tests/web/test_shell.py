@@ -10,7 +10,11 @@ pytestmark = pytest.mark.django_db
 def test_pages_carry_strict_security_headers(client):
     response = client.get("/account/sign-in/")
     csp = response["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp
+        and "frame-ancestors 'none'" in csp
+    )
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
@@ -50,15 +54,22 @@ def test_viewing_a_person_record_is_audited(client, signed_in, make_person):
     user = signed_in("dsl")
     pupil = make_person("pupil")
     client.get(f"/people/{pupil.external_id}/")
-    assert AuditEvent.objects.filter(action="view", object_type="people.person", object_id=str(pupil.pk), actor_id=user.pk).exists()
+    assert AuditEvent.objects.filter(
+        action="view", object_type="people.person", object_id=str(pupil.pk), actor_id=user.pk
+    ).exists()
 
 
 def test_the_deploy_check_is_clean_with_production_settings(capsys):
     from django.conf import settings
 
     production = dict(
-        DEBUG=False, SECURE_SSL_REDIRECT=True, SECURE_HSTS_SECONDS=31536000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
-        SECURE_HSTS_PRELOAD=True, SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True,
+        DEBUG=False,
+        SECURE_SSL_REDIRECT=True,
+        SECURE_HSTS_SECONDS=31536000,
+        SECURE_HSTS_INCLUDE_SUBDOMAINS=True,
+        SECURE_HSTS_PRELOAD=True,
+        SESSION_COOKIE_SECURE=True,
+        CSRF_COOKIE_SECURE=True,
         SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
     )
     assert len(settings.SECRET_KEY) >= 50

@@ -14,16 +14,22 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         checked, problem = audit_verify()
         if options["format"] == "json":
-            self.stdout.write(json.dumps({
-                "intact": problem is None,
-                "events_checked": checked,
-                "first_bad_event": problem.event_id if problem else None,
-                "reason": problem.reason if problem else None,
-            }))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "intact": problem is None,
+                        "events_checked": checked,
+                        "first_bad_event": problem.event_id if problem else None,
+                        "reason": problem.reason if problem else None,
+                    }
+                )
+            )
         elif problem is None:
             self.stdout.write(f"Audit trail intact: {checked} events checked.")
         else:
-            self.stdout.write(f"Audit trail BROKEN at event #{problem.event_id}: {problem.reason}. "
-                              f"{checked} events before it are intact.")
+            self.stdout.write(
+                f"Audit trail BROKEN at event #{problem.event_id}: {problem.reason}. "
+                f"{checked} events before it are intact."
+            )
         if problem is not None:
             raise SystemExit(1)

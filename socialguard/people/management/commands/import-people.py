@@ -20,7 +20,10 @@ class Command(BaseCommand):
         try:
             content = path.read_bytes()
         except OSError as exc:
-            self._fail(as_json, [{"line": 0, "column": "", "message": f"cannot read {path}: {exc.strerror}"}])
+            self._fail(
+                as_json,
+                [{"line": 0, "column": "", "message": f"cannot read {path}: {exc.strerror}"}],
+            )
         try:
             result = people_import(content=content)
         except CsvImportError as exc:
@@ -28,7 +31,9 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps({"ok": True, **result}))
         else:
-            self.stdout.write(f"Imported {result['rows']} rows: {result['created']} new, {result['updated']} updated.")
+            self.stdout.write(
+                f"Imported {result['rows']} rows: {result['created']} new, {result['updated']} updated."
+            )
 
     def _fail(self, as_json, errors):
         if as_json:

@@ -28,4 +28,6 @@ class Command(BaseCommand):
         proven = sum(1 for r in rows if r["tests"])
         self.stdout.write(f"\n{proven} of {len(rows)} clauses are named by a test.")
         if uncovered:
-            self.stdout.write("Enforceable or workflow clauses not yet proven by a test: " + ", ".join(uncovered))
+            self.stdout.write(
+                "Enforceable or workflow clauses not yet proven by a test: " + ", ".join(uncovered)
+            )

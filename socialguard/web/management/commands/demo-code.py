@@ -13,8 +13,14 @@ class Command(BaseCommand):
         from socialguard.web.demo import demo_totp_key
 
         key = demo_totp_key(options["username"])
-        device = TOTPDevice.objects.filter(user__username=options["username"], key=key, confirmed=True).first()
+        device = TOTPDevice.objects.filter(
+            user__username=options["username"], key=key, confirmed=True
+        ).first()
         if device is None:
-            raise CommandError(f"{options['username']!r} has no demo two-factor key (only demo accounts do)")
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+            raise CommandError(
+                f"{options['username']!r} has no demo two-factor key (only demo accounts do)"
+            )
+        code = totp(
+            device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
+        )
         self.stdout.write(f"{code:0{device.digits}d}")

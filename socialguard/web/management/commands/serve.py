@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--sweep-seconds", type=int, default=60)
-        parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the background worker"
+        )
 
     def handle(self, *args, **options):
         from waitress import serve
@@ -25,7 +27,9 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         worker = None
         if not options["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "socialguard.cli", "db_worker", "--interval", "1"])
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "socialguard.cli", "db_worker", "--interval", "1"]
+            )
         stop = threading.Event()
 
         def scheduler():
@@ -45,9 +49,17 @@ class Command(BaseCommand):
             sys.exit(0)
 
         signal.signal(signal.SIGTERM, shutdown)
-        self.stdout.write(f"SocialGuard is running on http://{options['host']}:{options['port']}/ (Ctrl+C to stop)")
+        self.stdout.write(
+            f"SocialGuard is running on http://{options['host']}:{options['port']}/ (Ctrl+C to stop)"
+        )
         try:
-            serve(application, host=options["host"], port=options["port"], threads=8, ident="SocialGuard")
+            serve(
+                application,
+                host=options["host"],
+                port=options["port"],
+                threads=8,
+                ident="SocialGuard",
+            )
         finally:
             stop.set()
             if worker is not None:
