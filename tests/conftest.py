@@ -117,8 +117,15 @@ def _flush_lifting_append_only_triggers(original):
     return execute_sql_flush
 
 
-from django.db.backends.sqlite3.operations import DatabaseOperations as _SqliteOperations  # noqa: E402
+def _patch_sqlite_flush():
+    from django.conf import settings
 
-_SqliteOperations.execute_sql_flush = _flush_lifting_append_only_triggers(
-    _SqliteOperations.execute_sql_flush
-)
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    operations = DatabaseWrapper.ops_class
+    operations.execute_sql_flush = _flush_lifting_append_only_triggers(operations.execute_sql_flush)
+
+
+_patch_sqlite_flush()

@@ -49,10 +49,10 @@ def make_append_only(table: str, operations=("update", "delete")):
 
     def forwards(apps, schema_editor):
         for statement in append_only_sql(schema_editor.connection.vendor, table, operations):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
     def backwards(apps, schema_editor):
         for statement in drop_append_only_sql(schema_editor.connection.vendor, table, operations):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
     return migrations.RunPython(forwards, backwards)

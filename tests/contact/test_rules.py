@@ -65,7 +65,7 @@ COLLEAGUE = [
     "professional_network", "staff_whatsapp", "personal_email", "personal_mobile", "personal_social_media",
 ]  # fmt: skip
 COLLEAGUE_WHO_IS_A_PARENT = [*PARENT, "staff_whatsapp"]
-EX_PUPIL = ["school_phone", "school_email", "letter", "face_to_face", "professional_network"]
+EX_PUPIL = ["professional_network"]
 PUBLIC = ["school_phone", "school_email", "letter", "face_to_face"]
 PUBLIC_FOR_OFFICER = [*PUBLIC, "official_social_media"]
 NOTHING: list[str] = []
@@ -231,19 +231,25 @@ IF = "allow_with_conditions"
     pytest.param(ask("staff", "parent", "staff_whatsapp"),
                  Expected("parent-other-channels", NO, ["PAR-3"], PARENT),
                  marks=pytest.mark.clause("PAR-3"), id="parent-staff-whatsapp"),
-    # -- ex-pupils: social media only via professional networking sites (PERS-4) --
+    # -- ex-pupils: only via professional networking sites, for professional reasons (PERS-4) --
     pytest.param(ask("staff", "ex_pupil", "professional_network"),
                  Expected("ex-pupil-professional-network", IF, ["PERS-4"], EX_PUPIL),
                  marks=pytest.mark.clause("PERS-4"), id="ex-pupil-professional-network"),
     pytest.param(ask("staff", "ex_pupil", "personal_social_media"),
-                 Expected("ex-pupil-other-social-media", NO, ["PERS-4"], EX_PUPIL),
+                 Expected("ex-pupil-other-channels", NO, ["PERS-4"], EX_PUPIL),
                  marks=pytest.mark.clause("PERS-4"), id="ex-pupil-personal-social-media"),
     pytest.param(ask("staff", "ex_pupil", "school_email"),
-                 Expected("public-school-channels", IF, ["LEGAL-2", "PERS-11"], EX_PUPIL),
-                 marks=pytest.mark.clause("LEGAL-2"), id="ex-pupil-school-email"),
+                 Expected("ex-pupil-other-channels", NO, ["PERS-4"], EX_PUPIL),
+                 marks=pytest.mark.clause("PERS-4"), id="ex-pupil-school-email"),
     pytest.param(ask("staff", "ex_pupil", "personal_mobile"),
-                 Expected(None, NO, ["PRIN-i"], EX_PUPIL),
-                 marks=pytest.mark.clause("PRIN-i"), id="ex-pupil-personal-mobile-not-listed"),
+                 Expected("ex-pupil-other-channels", NO, ["PERS-4"], EX_PUPIL),
+                 marks=pytest.mark.clause("PERS-4"), id="ex-pupil-personal-mobile"),
+    pytest.param(ask("social_media_officer", "ex_pupil", "official_social_media"),
+                 Expected("ex-pupil-other-channels", NO, ["PERS-4"], EX_PUPIL),
+                 marks=pytest.mark.clause("PERS-4"), id="officer-ex-pupil-official-social-media"),
+    pytest.param(ask("staff", "ex_pupil", "school_phone", on_trip=True),
+                 Expected("ex-pupil-other-channels", NO, ["PERS-4"], EX_PUPIL),
+                 marks=pytest.mark.clause("PERS-4"), id="ex-pupil-school-phone-on-trip"),
     # -- colleagues (PERS-11, PERS-9) --
     pytest.param(ask("staff", "staff", "school_email"),
                  Expected("colleague-school-channels", YES, ["PERS-11"], COLLEAGUE),
@@ -378,6 +384,18 @@ def test_it_never_allows_a_withheld_number_without_a_live_permission():
         if context["has_live_withheld_permission"]:
             continue
         assert not evaluate(RULES, ask(sender, recipient, "withheld_number", **context)).allowed
+
+
+@pytest.mark.clause("PERS-4")
+def test_it_allows_an_ex_pupil_only_through_a_professional_network_in_any_context():
+    for sender, context in itertools.product(WORKFORCE, ALL_CONTEXTS[:: len(ALL_CONTEXTS) - 1]):
+        for channel in RULES.channel_labels:
+            answer = evaluate(RULES, ask(sender, "ex_pupil", channel, **context))
+            assert answer.allowed is (channel == "professional_network"), (sender, channel, context)
+            if not answer.allowed:
+                assert answer.clauses == ["PERS-4"]
+            else:
+                assert "For professional reasons only." in answer.conditions
 
 
 def test_it_gives_a_consistent_answer_for_every_role_and_channel():
