@@ -1,0 +1,205 @@
+"""The casework API: report, list and read cases, add evidence, record actions (permission-checked)."""
+
+import base64
+import binascii
+from datetime import datetime
+
+from django.http import Http404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from socialguard.api import require_capability
+from socialguard.audit.services import audit_view
+from socialguard.people.models import Person
+from socialguard.people.permissions import get_object_for_user, user_person
+from socialguard.policy.pack import get_pack
+
+from . import services
+from .models import Case
+from .permissions import visible_cases
+from .vault import EvidenceRefused
+
+router = Router(tags=["casework"])
+
+
+class PartyIn(Schema):
+    part: str
+    external_id: str = ""
+    name: str = ""
+    kind: str = "unknown"
+
+
+class ReportIn(Schema):
+    # Everything has a default so that permission is checked before the body is judged.
+    category: str = ""
+    what_happened: str = ""
+    location_kind: str = "social_media"
+    platform: str = ""
+    url_or_sender: str = ""
+    happened_at: datetime | None = None
+    victim_aware: str = "unknown"
+    illegal_or_threats: bool | None = None
+    indecent_image: bool | None = None
+    physical_location: str = ""
+    involved: list[PartyIn] = []
+
+
+class ActionOut(Schema):
+    id: int
+    title: str
+    clause: str
+    owner: str
+    due_at: datetime
+    status: str
+
+
+class CaseOut(Schema):
+    reference: str
+    category: str
+    category_label: str
+    state: str
+    created_at: datetime
+    triage_due: datetime
+    restricted: bool
+    police_hold: bool
+    pathway: str
+    outcome: str
+    legal_heads: list[str]
+
+
+class CaseDetailOut(CaseOut):
+    what_happened: str
+    platform: str
+    url_or_sender: str
+    actions: list[ActionOut]
+    evidence: list[dict]
+    chronology: list[dict]
+
+
+class ReportOut(Schema):
+    reference: str
+
+
+class EvidenceIn(Schema):
+    content_base64: str = ""
+    filename: str = ""
+    kind: str = "screenshot"
+    captured_at: datetime | None = None
+    site_address: str = ""
+    description: str = ""
+    may_be_indecent: bool | None = None
+    physical_location: str = ""
+    held_by: str = ""
+
+
+class ActionDoneIn(Schema):
+    note: str = ""
+    police_confirmation: str = ""
+
+
+def _case_out(case: Case) -> dict:
+    category = get_pack().categories.get(case.category)
+    return {
+        "reference": case.reference, "category": case.category, "category_label": category.label if category else "",
+        "state": case.state, "created_at": case.created_at, "triage_due": case.triage_due,
+        "restricted": case.restricted, "police_hold": case.police_hold, "pathway": case.pathway,
+        "outcome": case.outcome, "legal_heads": case.legal_heads,
+    }
+
+
+def _case_for(request, reference) -> Case:
+    require_capability(request, "cases.handle")
+    try:
+        return get_object_for_user(request.user, Case.objects.all(), reference=reference)
+    except Http404 as exc:
+        raise HttpError(404, "Not found") from exc
+
+
+@router.post("", response={201: ReportOut}, summary="Report a concern")
+def create_report(request, payload: ReportIn):
+    require_capability(request, "cases.report")
+    if payload.illegal_or_threats is None or payload.indecent_image is None:
+        raise HttpError(400, "Answer illegal_or_threats (SLT-4) and indecent_image (SLT-5) with true or false")
+    parties = []
+    for party in payload.involved:
+        person = Person.objects.filter(external_id=party.external_id).first() if party.external_id else None
+        if party.external_id and person is None:
+            raise HttpError(400, f"No person with external_id {party.external_id!r}")
+        parties.append({"person": person, "name": party.name, "part": party.part, "kind": party.kind})
+    try:
+        case = services.case_report(
+            reporter=user_person(request.user), source="api", category=payload.category,
+            what_happened=payload.what_happened, location_kind=payload.location_kind, platform=payload.platform,
+            url_or_sender=payload.url_or_sender, happened_at=payload.happened_at, victim_aware=payload.victim_aware,
+            illegal_or_threats=payload.illegal_or_threats, indecent_image=payload.indecent_image, parties=parties,
+            physical_location=payload.physical_location, user=request.user,
+        )
+    except services.CaseworkError as exc:
+        raise HttpError(400, str(exc)) from exc
+    return 201, {"reference": case.reference}
+
+
+@router.get("", response=list[CaseOut], summary="Cases you may see")
+def list_cases(request, state: str | None = None, limit: int = 100, offset: int = 0):
+    require_capability(request, "cases.handle")
+    cases = visible_cases(request.user).order_by("-created_at")
+    if state:
+        cases = cases.filter(state=state)
+    limit = max(1, min(limit, 500))
+    return [_case_out(c) for c in cases[offset: offset + limit]]
+
+
+@router.get("/{reference}", response=CaseDetailOut, summary="One case")
+def get_case(request, reference: str):
+    case = _case_for(request, reference)
+    audit_view(obj=case, detail={"via": "api"})
+    out = _case_out(case)
+    out.update({
+        "what_happened": case.what_happened, "platform": case.platform, "url_or_sender": case.url_or_sender,
+        "actions": [{"id": a.pk, "title": a.title, "clause": a.clause, "owner": a.owner.full_name if a.owner else "",
+                     "due_at": a.due_at, "status": a.status} for a in case.actions.select_related("owner")],
+        "evidence": [{"reference": str(e.reference), "kind": e.kind, "sha256": e.sha256, "captured_at": e.captured_at,
+                      "site_address": e.site_address, "destroyed": hasattr(e, "shred")} for e in case.evidence.all()],
+        "chronology": [{"at": ev.at, "by": ev.actor_label, "kind": ev.kind, "text": ev.text} for ev in case.events.all()],
+    })
+    return out
+
+
+@router.post("/{reference}/evidence", response={201: dict}, summary="Add evidence (base64 file)")
+def add_evidence(request, reference: str, payload: EvidenceIn):
+    case = _case_for(request, reference)
+    if payload.may_be_indecent is None:
+        raise HttpError(400, "Answer may_be_indecent (SLT-5) with true or false")
+    content = None
+    if not payload.may_be_indecent:
+        try:
+            content = base64.b64decode(payload.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise HttpError(400, "content_base64 is not valid base64") from exc
+    payload.content_base64 = ""  # SLT-5: nothing of a flagged item is kept
+    upload = services.Upload(content=content, name=payload.filename, captured_at=payload.captured_at,
+                             site_address=payload.site_address, kind=payload.kind, description=payload.description)
+    if payload.kind not in {"screenshot", "file", "web_page", "email"}:
+        raise HttpError(400, "kind must be screenshot, file, web_page or email")
+    try:
+        evidence = services.evidence_add_file(case=case, user=request.user, upload=upload,
+                                              may_be_indecent=payload.may_be_indecent,
+                                              physical_location=payload.physical_location, held_by=payload.held_by)
+    except (EvidenceRefused, services.CaseworkError) as exc:
+        raise HttpError(400, str(exc)) from exc
+    return 201, {"reference": str(evidence.reference), "sha256": evidence.sha256, "stored": evidence.is_file}
+
+
+@router.post("/{reference}/actions/{action_id}/done", response=ActionOut, summary="Record an action as done")
+def complete_action(request, reference: str, action_id: int, payload: ActionDoneIn):
+    case = _case_for(request, reference)
+    action = case.actions.filter(pk=action_id).select_related("owner").first()
+    if action is None:
+        raise HttpError(404, "Not found")
+    try:
+        services.action_complete(action=action, user=request.user, note=payload.note,
+                                 police_confirmation=payload.police_confirmation)
+    except services.CaseworkError as exc:
+        raise HttpError(400, str(exc)) from exc
+    return {"id": action.pk, "title": action.title, "clause": action.clause,
+            "owner": action.owner.full_name if action.owner else "", "due_at": action.due_at, "status": action.status}

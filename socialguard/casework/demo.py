@@ -1,0 +1,49 @@
+"""Demo cases in every state (idempotent: a case is made only when its demo text is missing)."""
+
+from socialguard.people.models import Person
+from socialguard.web.demo import register_demo
+
+from . import services
+from .models import Case
+
+DEMO_MARK = "[demo]"
+
+
+def _person(external_id):
+    return Person.objects.filter(external_id=external_id).first()
+
+
+@register_demo
+def load_casework_demo() -> None:
+    teacher, khan = _person("STAFF-012"), _person("STAFF-011")
+    head_user = getattr(_person("STAFF-001"), "user", None)
+    dsl_user = getattr(_person("STAFF-002"), "user", None)
+    specs = [
+        ("new", "pupil_cyberbullying", "Year 8 group chat mocking a pupil's photo.", [("PUP-003", "victim"), ("PUP-004", "alleged_perpetrator")]),
+        ("triaged", "cyberbullying_harassment", "Abusive comments about Ms Bennett under a local news article.", [("STAFF-012", "victim")]),
+        ("investigating", "pupil_cyberbullying", "Threatening messages on Snapchat.", [("PUP-001", "victim"), ("PUP-002", "alleged_perpetrator")]),
+        ("outcome", "external_criticism", "A parent posted personal criticism of a teacher on Facebook.", [("PAR-002", "alleged_perpetrator")]),
+        ("closed", "personal_data_loss", "A class list was left on a shared drive open to the public.", []),
+    ]
+    for state, category, text, people in specs:
+        what = f"{text} {DEMO_MARK}"
+        if Case.objects.filter(what_happened=what).exists():
+            continue
+        parties = [{"person": _person(ext), "part": part} for ext, part in people if _person(ext)]
+        case = services.case_report(reporter=teacher or khan, category=category, what_happened=what,
+                                    platform="Facebook", url_or_sender="https://example.org/post/1",
+                                    parties=parties, victim_aware="yes")
+        handler = head_user if category in ("external_criticism",) else dsl_user
+        if state == "new":
+            continue
+        services.case_triage(case=case, user=handler, pathway=services.suggest_pathway(case),
+                             legal_heads=["protection_from_harassment"] if "cyber" in category else [])
+        for target in ("investigating", "outcome", "closed"):
+            if Case.objects.get(pk=case.pk).state == state:
+                break
+            case = Case.objects.get(pk=case.pk)
+            if target == "closed":
+                for action in case.actions.filter(status="open"):
+                    services.action_complete(action=action, user=handler, note="Done (demo).")
+            outcome = "no_further_action"
+            services.case_advance(case=case, user=handler, outcome=outcome, outcome_text="Demo outcome.")

@@ -1,0 +1,762 @@
+"""Casework services: every write is atomic, audited and in the case chronology.
+
+Emails are collected while the transaction runs and sent once it has committed, so nobody is
+told about something that was rolled back."""
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+
+from socialguard import clock
+from socialguard.audit.services import audit_record
+from socialguard.people.models import Person
+from socialguard.policy.pack import get_pack
+from socialguard.policy.trace import enforces
+
+from . import vault
+from .models import (
+    Case,
+    CaseAction,
+    CaseAudience,
+    CaseEvent,
+    CaseParty,
+    CaseRecipient,
+    CustodyEvent,
+    Evidence,
+    EvidenceKey,
+    EvidenceShred,
+)
+from .packdata import ActionTemplate, casework_config
+
+logger = logging.getLogger("socialguard.casework")
+
+TRANSITIONS = {"triaged": "investigating", "investigating": "outcome", "outcome": "closed"}
+
+
+class CaseworkError(ValueError):
+    """A request the policy or the case's state does not allow; the message is for the user."""
+
+
+class EvidenceUnavailable(CaseworkError):
+    pass
+
+
+class EvidenceIntegrityError(CaseworkError):
+    pass
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@dataclass
+class Mailbag:
+    messages: list = field(default_factory=list)
+
+    def add(self, person: Person | None, subject: str, body: str) -> None:
+        address = _email_of(person)
+        if address:
+            self.messages.append((address, subject, body))
+
+    def send(self) -> int:
+        sent = 0
+        for address, subject, body in self.messages:
+            try:
+                send_mail(f"[SocialGuard] {subject}", body, None, [address])
+                sent += 1
+            except Exception:  # a mail server outage must not lose the case: the home page still shows it
+                logger.exception("casework email could not be sent")
+        return sent
+
+
+def _email_of(person: Person | None) -> str:
+    if person is None:
+        return ""
+    if person.email:
+        return person.email
+    user = getattr(person, "user", None)
+    return user.email if user is not None else ""
+
+
+def case_url(case: Case) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("casework:case_detail", kwargs={"reference": case.reference})
+
+
+def _tell(bag: Mailbag, person, case: Case, subject: str, line: str) -> None:
+    # No details of the concern in email: only the reference and where to read it.
+    bag.add(person, f"{subject}: {case.reference}",
+            f"{line}\n\nCase {case.reference}. Sign in to SocialGuard to read it:\n{case_url(case)}\n")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _label(user) -> str:
+    return user.get_username() if user is not None else "system"
+
+
+def _event(case: Case, kind: str, text: str = "", user=None) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, at=clock.now(), actor=user, actor_label=_label(user), kind=kind, text=text)
+
+
+def _new_reference() -> str:
+    year = clock.now().year
+    while True:
+        reference = f"SG-{year}-{secrets.token_hex(3).upper()}"
+        if not Case.objects.filter(reference=reference).exists():
+            return reference
+
+
+def _hours(name: str) -> timedelta:
+    return timedelta(hours=get_pack().deadline_hours(name))
+
+
+def _named_ids(case: Case) -> set[int]:
+    return set(case.parties.exclude(person=None).values_list("person_id", flat=True))
+
+
+def holders(role: str, exclude: set[int] = frozenset()) -> list[Person]:
+    """Active people holding a role, the pack's named holders first (their order is the line)."""
+    order = {h.external_id: i for i, h in enumerate(get_pack().holders_of(role))}
+    people = Person.objects.filter(roles__role=role, is_active=True).exclude(pk__in=exclude).distinct()
+    return sorted(people, key=lambda p: (order.get(p.external_id, len(order)), p.pk))
+
+
+def person_kind(person: Person) -> str:
+    roles = set(person.role_ids)
+    config = casework_config()
+    if roles & config.staff_roles:
+        return "staff"
+    if roles & config.pupil_roles:
+        return "pupil"
+    if "parent" in roles:
+        return "parent"
+    if roles & config.public_roles:
+        return "public"
+    return "unknown"
+
+
+def _party_is_staff(party: CaseParty) -> bool:
+    return party.kind == "staff"
+
+
+def suggest_pathway(case: Case) -> str:
+    """CB-9/CB-10/MON-5: the pathway follows the alleged perpetrator's role."""
+    kinds = [p.kind for p in case.parties.all() if p.part == "alleged_perpetrator"]
+    if "staff" in kinds:
+        return "staff"
+    if "pupil" in kinds:
+        return "pupil"
+    if "parent" in kinds or "public" in kinds:
+        return "parent_public"
+    return ""
+
+
+def escalation_chain(case: Case) -> list[str]:
+    audience = set(case.audience.values_list("role", flat=True))
+    chain = [r for r in case.route if r in audience]
+    chain += [r for r in casework_config().restricted_roles if r in audience and r not in chain]
+    return chain
+
+
+def _set_audience(case: Case, roles) -> None:
+    roles = list(dict.fromkeys(roles))
+    case.audience.exclude(role__in=roles).delete()
+    existing = set(case.audience.values_list("role", flat=True))
+    CaseAudience.objects.bulk_create([CaseAudience(case=case, role=r) for r in roles if r not in existing])
+
+
+def working_day_deadline(start: datetime, days: int) -> datetime:
+    """`days` working days after `start` (Saturdays and Sundays do not count)."""
+    tz = ZoneInfo(get_pack().school.get("timezone", "Europe/London"))
+    moment = start.astimezone(tz)
+    added = 0
+    while added < days:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            added += 1
+    return moment
+
+
+# ---------------------------------------------------------------- routing
+
+
+def compute_route(category_id: str, parties: list[CaseParty]) -> tuple[list[str], bool]:
+    """REP-1 with KCSIE: about the Headteacher → proprietor; about staff → Headteacher; else the category."""
+    config = casework_config()
+    category = get_pack().categories[category_id]
+    perpetrators = [p for p in parties if p.part == "alleged_perpetrator"]
+    about_head = any(p.person is not None and "headteacher" in p.person.role_ids for p in perpetrators)
+    if about_head:
+        return list(config.headteacher_allegation_route), True
+    if any(_party_is_staff(p) for p in perpetrators):
+        return list(config.staff_allegation_route), False
+    return list(category.route), False
+
+
+@enforces("REP-1", "PRIN-a")
+def route_recipients(case: Case, start: int = 0) -> tuple[list[tuple[Person, str]], int]:
+    """The people a case goes to: the first role on the route with someone not named in the case
+    (PRIN-a skips a named holder to the next one); safeguarding categories also go to the next role
+    (the DSL and the deputy). Returns the recipients and the route index of the last role used."""
+    excluded = _named_ids(case)
+    chain = escalation_chain(case)
+    category = get_pack().categories.get(case.category)
+    on_category_route = category is not None and list(case.route) == list(category.route)
+    wanted = 2 if (on_category_route and category.safeguarding) or case.restricted else 1
+    chosen, last = [], start - 1
+    for index in range(start, len(chain)):
+        people = holders(chain[index], excluded | {p.pk for p, _ in chosen})
+        if people:
+            chosen += [(p, chain[index]) for p in people]
+            last = index
+            wanted -= 1
+            if wanted == 0:
+                break
+    return chosen, last
+
+
+def _notify_recipients(case: Case, people, reason: str, bag: Mailbag) -> None:
+    now = clock.now()
+    for person, role in people:
+        CaseRecipient.objects.create(case=case, person=person, role=role, reason=reason, created_at=now)
+        verb = "A concern has been routed to you" if reason == "routed" else "A case has been escalated to you"
+        _tell(bag, person, case, "New concern" if reason == "routed" else "Escalated case", verb + ".")
+
+
+# ---------------------------------------------------------------- reporting
+
+
+@dataclass
+class Upload:
+    content: bytes | None
+    name: str = ""
+    captured_at: datetime | None = None
+    site_address: str = ""
+    kind: str = "screenshot"
+    description: str = ""
+
+
+def _check_upload(upload: Upload) -> str:
+    """Validate an upload before anything is written; returns its sniffed content type."""
+    if upload.captured_at is None:
+        raise vault.EvidenceRefused("Enter the date and time the evidence was captured (CB-6)")
+    if not upload.site_address.strip():
+        raise vault.EvidenceRefused("Enter the web address of the site, or the sender of the email (CB-6)")
+    if upload.content is None or len(upload.content) > settings.UPLOAD_MAX_BYTES:
+        limit = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+        raise vault.EvidenceRefused(f"The file is larger than {limit} MB: upload a smaller file")
+    return vault.sniff(upload.content)
+
+
+@enforces("RESP-4", "CB-4", "SLT-4", "SLT-5", "COV-1", "COV-2", "CB-3")
+def case_report(
+    *, reporter: Person | None, category: str, what_happened: str, location_kind: str = "social_media",
+    platform: str = "", url_or_sender: str = "", happened_at=None, victim_aware: str = "unknown",
+    illegal_or_threats: bool = False, indecent_image: bool = False, parties: list[dict] | None = None,
+    reporter_is_victim: bool = False, source: str = "staff", public_name: str = "", public_contact: str = "",
+    upload: Upload | None = None, item_description: str = "", physical_location: str = "",
+    held_by: str = "", user=None,
+) -> Case:
+    """Record a concern, route it (REP-1) and tell the people it goes to."""
+    pack = get_pack()
+    if category not in pack.categories:
+        raise CaseworkError(f"Choose a category from the list (unknown category {category!r})")
+    if not what_happened.strip():
+        raise CaseworkError("Describe what happened")
+    if location_kind not in dict(Case.LOCATIONS):
+        raise CaseworkError("Choose where it happened")
+    known_hash_hit = False
+    content_type = ""
+    if upload is not None and not indecent_image:
+        if upload.content is not None and vault.sha256_hex(upload.content) in vault.known_hashes():
+            known_hash_hit = True
+        else:
+            content_type = _check_upload(upload)
+    if indecent_image or known_hash_hit:
+        if upload is not None:
+            upload.content = None  # SLT-5: never keep a byte of it
+        if not physical_location.strip():
+            raise CaseworkError("Say where the item is now, for example a locked cupboard, or that it is still on the device")
+    bag = Mailbag()
+    now = clock.now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            reference=_new_reference(), source=source, category=category, what_happened=what_happened.strip(),
+            location_kind=location_kind, platform=platform.strip()[:120], url_or_sender=url_or_sender.strip()[:500],
+            happened_at=happened_at, victim_aware=victim_aware, illegal_or_threats=illegal_or_threats,
+            indecent_image=indecent_image or known_hash_hit, reporter=reporter,
+            public_reporter_name=public_name[:200], public_reporter_contact=public_contact[:200],
+            created_at=now, triage_due=now + _hours("triage"), due_at=now + _hours("case"),
+        )
+        for spec in parties or []:
+            _party_create(case, **spec)
+        if reporter is not None and reporter_is_victim and not case.parties.filter(person=reporter).exists():
+            _party_create(case, person=reporter, part="victim")
+        route, about_head = compute_route(category, list(case.parties.select_related("person")))
+        case.route, case.about_headteacher = route, about_head
+        case.save(update_fields=["route", "about_headteacher"])
+        _set_audience(case, route)
+        if case.indecent_image:
+            _restrict(case)
+        recipients, last = route_recipients(case)
+        case.lead_handler = recipients[0][0] if recipients else None
+        case.escalation_level = max(last, 0)
+        case.save(update_fields=["lead_handler", "escalation_level"])
+        _event(case, "reported", f"Reported ({case.get_source_display().lower()}) in the category "
+               f"“{pack.categories[category].label}”.", user)
+        _notify_recipients(case, recipients, "routed", bag)
+        if illegal_or_threats:
+            _special_action(case, "police_advice", bag, user)
+        if case.indecent_image:
+            _slt5_record(case, user=user, description=item_description or (upload.description if upload else ""),
+                         physical_location=physical_location, held_by=held_by or _label(user),
+                         reason="known_hash" if known_hash_hit else "indecent_flag", bag=bag)
+        elif upload is not None:
+            _store_file(case, upload, content_type, user)
+        audit_record(action="case.reported", obj=case, detail={"category": category, "source": source})
+    bag.send()
+    return case
+
+
+def _party_create(case: Case, *, part: str, person: Person | None = None, name: str = "", kind: str = "") -> CaseParty:
+    if part not in dict(CaseParty.PARTS):
+        raise CaseworkError(f"Unknown part {part!r}")
+    if person is None and not name.strip():
+        raise CaseworkError("Name the person, or choose them from the directory")
+    kind = person_kind(person) if person is not None else (kind or "unknown")
+    if kind not in dict(CaseParty.KINDS):
+        raise CaseworkError(f"Unknown kind of person {kind!r}")
+    return CaseParty.objects.create(case=case, person=person, name=name.strip()[:200], kind=kind, part=part)
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _resolve_owner(case: Case, owner_role: str) -> Person | None:
+    excluded = _named_ids(case)
+    if owner_role == "handler":
+        if case.lead_handler_id and case.lead_handler_id not in excluded:
+            return case.lead_handler
+        owner_role = (escalation_chain(case) or ["headteacher"])[0]
+    if owner_role == "victim_line_manager":
+        for party in case.parties.filter(part="victim").exclude(person=None).select_related("person__line_manager"):
+            manager = party.person.line_manager
+            if manager is not None and manager.pk not in excluded:
+                return manager
+        owner_role = "headteacher"
+    people = holders(owner_role, excluded)
+    return people[0] if people else None
+
+
+def _due(template: ActionTemplate, now: datetime) -> datetime:
+    if template.key == "lado_referral":
+        return working_day_deadline(now, casework_config().lado_referral_working_days)
+    return now + _hours(template.deadline)
+
+
+def _action_create(case: Case, template: ActionTemplate, bag: Mailbag, user=None) -> CaseAction:
+    now = clock.now()
+    owner = _resolve_owner(case, template.owner_role)
+    action = CaseAction.objects.create(
+        case=case, key=template.key, title=template.title, clause=template.clause, owner=owner,
+        owner_role=template.owner_role, internal=template.internal, created_at=now, due_at=_due(template, now),
+    )
+    _event(case, "action_raised", f"Action raised: {template.title} ({template.clause}).", user)
+    _tell(bag, owner, case, "New action for you", f"You own a new action: {template.title}.")
+    return action
+
+
+def _special_action(case: Case, key: str, bag: Mailbag, user=None) -> CaseAction:
+    existing = case.actions.filter(key=key, status="open").first()
+    return existing or _action_create(case, casework_config().special_actions[key], bag, user)
+
+
+@enforces("CB-11")
+def action_complete(*, action: CaseAction, user, note: str = "", police_confirmation: str = "") -> CaseAction:
+    """Mark an action done. While a police enquiry is active, an internal action needs a recorded
+    confirmation that it does not interfere with the enquiry (CB-11)."""
+    if action.status == "done":
+        raise CaseworkError("This action is already done")
+    case = action.case
+    if case.police_hold and action.internal and not police_confirmation.strip():
+        raise CaseworkError("A police enquiry is active: confirm that this action does not interfere with it")
+    with transaction.atomic():
+        action.status, action.done_at, action.done_by = "done", clock.now(), user
+        action.done_note, action.police_confirmation = note.strip(), police_confirmation.strip()
+        action.save()
+        text = f"Action done: {action.title}."
+        if action.police_confirmation:
+            text += f" Confirmed not to interfere with the police enquiry: {action.police_confirmation}"
+        _event(case, "action_done", text, user)
+        audit_record(action="case.action_done", obj=action, detail={"case": case.reference})
+    return action
+
+
+# ---------------------------------------------------------------- workflow
+
+
+@enforces("CB-9", "CB-10", "RESP-2", "RESP-3", "MON-5", "CB-12", "SLT-2")
+def case_triage(*, case: Case, user, pathway: str = "", legal_heads=(), staff_concern_level: str = "", note: str = "") -> Case:
+    """Triage a new case: choose the pathway (its standard actions follow), tag legal heads,
+    classify a concern about staff (low-level → Headteacher only; allegation → LADO referral)."""
+    config = casework_config()
+    if case.state != "new":
+        raise CaseworkError("Only a new case can be triaged")
+    if pathway and pathway not in config.pathways:
+        raise CaseworkError(f"Unknown pathway {pathway!r}")
+    unknown = [h for h in legal_heads if h not in get_pack().legal_heads]
+    if unknown:
+        raise CaseworkError(f"Unknown legal head {unknown[0]!r}")
+    if staff_concern_level not in dict(Case.STAFF_CONCERN_LEVELS):
+        raise CaseworkError("Choose whether the concern about staff is low-level or an allegation")
+    bag = Mailbag()
+    with transaction.atomic():
+        case.state, case.triaged_at = "triaged", clock.now()
+        case.pathway, case.legal_heads, case.staff_concern_level = pathway, list(legal_heads), staff_concern_level
+        case.save()
+        _event(case, "triaged", note.strip() or "Triaged.", user)
+        if staff_concern_level == "low_level":
+            roles = config.headteacher_allegation_route if case.about_headteacher else config.low_level_roles
+            _set_audience(case, roles)
+            if case.indecent_image:
+                _restrict(case)
+            _event(case, "low_level", "Recorded as a low-level concern about a member of staff: "
+                   "visible to the Headteacher only.", user)
+        elif staff_concern_level == "allegation":
+            _special_action(case, "lado_referral", bag, user)
+        if pathway:
+            _event(case, "pathway", f"Pathway: {config.pathways[pathway].label}.", user)
+            for template in config.pathways[pathway].actions:
+                _action_create(case, template, bag, user)
+        if any(_party_is_staff(p) for p in case.parties.filter(part="victim")):
+            _special_action(case, "line_manager_support", bag, user)
+            _special_action(case, "occupational_health", bag, user)
+        audit_record(action="case.triaged", obj=case, detail={"pathway": pathway, "legal_heads": list(legal_heads)})
+    bag.send()
+    return case
+
+
+def case_advance(*, case: Case, user, outcome: str = "", outcome_text: str = "") -> Case:
+    """new → triaged (case_triage) → investigating → outcome → closed."""
+    target = TRANSITIONS.get(case.state)
+    if target is None:
+        raise CaseworkError("Triage the case first" if case.state == "new" else "The case is closed")
+    config = casework_config()
+    if target == "outcome":
+        allowed = config.pathways[case.pathway].outcomes if case.pathway else tuple(config.outcomes)
+        if case.staff_concern_level == "low_level":
+            allowed = (*allowed, "low_level_recorded")
+        if outcome not in allowed:
+            raise CaseworkError("Choose an outcome")
+    if target == "closed" and case.actions.filter(status="open").exists():
+        raise CaseworkError("Finish or record every open action before closing the case")
+    with transaction.atomic():
+        case.state = target
+        if target == "outcome":
+            case.outcome, case.outcome_text = outcome, outcome_text.strip()
+        if target == "closed":
+            case.closed_at = clock.now()
+        case.save()
+        text = {"investigating": "Investigation started.",
+                "outcome": f"Outcome: {config.outcomes.get(outcome, outcome)}. {outcome_text.strip()}".strip(),
+                "closed": "Case closed."}[target]
+        _event(case, target, text, user)
+        audit_record(action=f"case.{target}", obj=case)
+    return case
+
+
+def case_note_add(*, case: Case, user, text: str) -> CaseEvent:
+    if not text.strip():
+        raise CaseworkError("Write the note")
+    with transaction.atomic():
+        event = _event(case, "note", text.strip(), user)
+        audit_record(action="case.note_added", obj=case)
+    return event
+
+
+@enforces("PRIN-a")
+def case_party_add(*, case: Case, user, part: str, person: Person | None = None, name: str = "", kind: str = "") -> CaseParty:
+    """Name someone in the case. If they are the lead handler, the case moves on to the next holder."""
+    bag = Mailbag()
+    with transaction.atomic():
+        party = _party_create(case, part=part, person=person, name=name, kind=kind)
+        _event(case, "party_added", f"{party.label} added as {party.get_part_display().lower()}.", user)
+        if person is not None and case.lead_handler_id == person.pk:
+            recipients, last = route_recipients(case)
+            case.lead_handler = recipients[0][0] if recipients else None
+            case.save(update_fields=["lead_handler"])
+            _event(case, "rerouted", "The lead handler is named in the case, so it moved to the next holder (PRIN-a).")
+            _notify_recipients(case, recipients[:1], "routed", bag)
+    bag.send()
+    return party
+
+
+def case_link(*, case: Case, other: Case, user) -> None:
+    if other.pk == case.pk:
+        raise CaseworkError("A case cannot be linked to itself")
+    with transaction.atomic():
+        case.linked_cases.add(other)
+        _event(case, "linked", f"Linked to case {other.reference}.", user)
+        _event(other, "linked", f"Linked to case {case.reference}.", user)
+
+
+@enforces("CB-11")
+def case_police_hold_set(*, case: Case, user, active: bool, note: str = "") -> Case:
+    with transaction.atomic():
+        case.police_hold = active
+        case.save(update_fields=["police_hold"])
+        text = ("Police enquiry active: internal actions now need a confirmation that they do not interfere."
+                if active else "Police enquiry no longer active.")
+        _event(case, "police_hold", f"{text} {note.strip()}".strip(), user)
+    return case
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def _custody(evidence: Evidence, action: str, user=None, detail: str = "") -> None:
+    CustodyEvent.objects.create(evidence=evidence, at=clock.now(), actor=user, actor_label=_label(user),
+                                action=action, detail=detail[:300])
+
+
+def _store_file(case: Case, upload: Upload, content_type: str, user) -> Evidence:
+    """Encrypt and store; the caller holds the transaction. If it rolls back, the ciphertext left
+    on disk is unreadable (its wrapped key was never committed) and verify-evidence ignores it."""
+    digest = vault.sha256_hex(upload.content)
+    stored = vault.encrypt_and_store(upload.content)
+    try:
+        evidence = Evidence.objects.create(
+            case=case, kind=upload.kind, description=upload.description.strip(), captured_at=upload.captured_at,
+            site_address=upload.site_address.strip()[:500], original_name=(upload.name or "upload")[:255],
+            content_type=content_type, size=len(upload.content), sha256=digest, storage_name=stored["storage_name"],
+            nonce=stored["nonce"], added_by=user, added_by_label=_label(user), added_at=clock.now(),
+        )
+        EvidenceKey.objects.create(evidence=evidence, wrapped_key=stored["wrapped_key"], wrap_nonce=stored["wrap_nonce"])
+        _custody(evidence, "uploaded", user, f"SHA-256 {digest}")
+        _event(case, "evidence_added", f"Evidence added: {evidence.get_kind_display()} “{evidence.original_name}”, "
+               f"SHA-256 {digest}.", user)
+        audit_record(action="evidence.uploaded", obj=evidence, detail={"case": case.reference, "sha256": digest})
+    except Exception:
+        vault.remove_file(stored["storage_name"])
+        raise
+    return evidence
+
+
+@enforces("SLT-3", "CB-6")
+def evidence_add_file(*, case: Case, user, upload: Upload, may_be_indecent: bool = False,
+                      physical_location: str = "", held_by: str = "") -> Evidence:
+    """Add a file to the vault; with the SLT-5 flag, or a known hash, record it without a byte of it."""
+    if not may_be_indecent and upload.content is not None and vault.sha256_hex(upload.content) in vault.known_hashes():
+        upload.content = None
+        return _slt5_protocol(case, user, upload.description, physical_location, held_by, "known_hash")
+    if may_be_indecent:
+        upload.content = None
+        return _slt5_protocol(case, user, upload.description, physical_location, held_by, "indecent_flag")
+    content_type = _check_upload(upload)
+    with transaction.atomic():
+        return _store_file(case, upload, content_type, user)
+
+
+def _slt5_protocol(case, user, description, physical_location, held_by, reason) -> Evidence:
+    if not physical_location.strip():
+        raise CaseworkError("Say where the item is now, for example a locked cupboard, or that it is still on the device")
+    bag = Mailbag()
+    with transaction.atomic():
+        evidence = _slt5_record(case, user=user, description=description, physical_location=physical_location,
+                                held_by=held_by or _label(user), reason=reason, bag=bag)
+    bag.send()
+    return evidence
+
+
+@enforces("SLT-5")
+def _slt5_record(case: Case, *, user, description: str, physical_location: str, held_by: str, reason: str,
+                 bag: Mailbag) -> Evidence:
+    """Record the item without its content, restrict the case, raise "contact the police now"."""
+    now = clock.now()
+    evidence = Evidence.objects.create(
+        case=case, kind="physical_item", description=description.strip() or "Item that may be an indecent image of a child",
+        physical_location=physical_location.strip()[:300], held_by=held_by.strip()[:200], held_since=now,
+        refused_reason=reason, added_by=user, added_by_label=_label(user), added_at=now,
+    )
+    _custody(evidence, "held_physically", user, f"Held by {held_by} at {physical_location}"[:300])
+    _restrict(case)
+    why = ("its SHA-256 is on the known-hash list" if reason == "known_hash"
+           else "it may be an indecent image of a child")
+    _event(case, "slt5", f"Not stored because {why} (SLT-5). Held at: {physical_location}; held by {held_by}.", user)
+    _special_action(case, "police_now", bag, user)
+    audit_record(action="evidence.refused_slt5", obj=evidence, detail={"case": case.reference, "reason": reason})
+    return evidence
+
+
+def _restrict(case: Case) -> None:
+    roles = casework_config().restricted_roles
+    case.restricted = True
+    case.indecent_image = True
+    case.save(update_fields=["restricted", "indecent_image"])
+    _set_audience(case, roles)
+
+
+def evidence_phone_call_add(*, case: Case, user, call_at, who: str, summary: str) -> Evidence:
+    """SLT-3: a log of a phone call (time, who, summary)."""
+    if call_at is None or not who.strip() or not summary.strip():
+        raise CaseworkError("Enter the time of the call, who it was with and a summary")
+    with transaction.atomic():
+        evidence = Evidence.objects.create(
+            case=case, kind="phone_call", phone_call_at=call_at, phone_who=who.strip()[:200],
+            phone_summary=summary.strip(), added_by=user, added_by_label=_label(user), added_at=clock.now(),
+        )
+        _custody(evidence, "logged", user)
+        _event(case, "evidence_added", f"Phone call logged with {evidence.phone_who}.", user)
+        audit_record(action="evidence.phone_call", obj=evidence, detail={"case": case.reference})
+    return evidence
+
+
+def _decrypt(evidence: Evidence) -> bytes:
+    key = EvidenceKey.objects.filter(evidence=evidence).first()
+    if key is None:
+        raise EvidenceUnavailable("This item was destroyed under the indecent-image protocol (SLT-5): only its hash and description remain")
+    try:
+        content = vault.decrypt(storage_name=evidence.storage_name, nonce=bytes(evidence.nonce),
+                                wrapped_key=key.wrapped_key, wrap_nonce=key.wrap_nonce)
+    except FileNotFoundError as exc:
+        raise EvidenceIntegrityError("The encrypted file is missing from the vault") from exc
+    except Exception as exc:  # InvalidTag: the ciphertext or key was altered
+        raise EvidenceIntegrityError("The encrypted file fails its integrity check") from exc
+    if vault.sha256_hex(content) != evidence.sha256:
+        raise EvidenceIntegrityError("The file no longer matches the SHA-256 recorded at upload")
+    return content
+
+
+def evidence_read(*, evidence: Evidence, user, action: str = "downloaded") -> bytes:
+    """Decrypt, re-verify the SHA-256, and record the read in the chain of custody and audit trail."""
+    if not evidence.is_file:
+        raise EvidenceUnavailable("This item has no file")
+    try:
+        content = _decrypt(evidence)
+    except EvidenceIntegrityError as exc:
+        with transaction.atomic():
+            _custody(evidence, "integrity_failed", user, str(exc))
+            audit_record(action="evidence.integrity_failed", obj=evidence)
+        raise
+    with transaction.atomic():
+        _custody(evidence, action, user)
+        audit_record(action=f"evidence.{action}", obj=evidence, detail={"case": evidence.case.reference})
+    return content
+
+
+@enforces("SLT-5")
+def evidence_flag_indecent(*, evidence: Evidence, user, physical_location: str, description: str = "") -> Evidence:
+    """A stored item later flagged: crypto-shred it (destroy the data key, remove the ciphertext),
+    keep only hash and metadata, restrict the case and raise the police action."""
+    if not physical_location.strip():
+        raise CaseworkError("Say where the original is now, for example a locked cupboard, or that it is still on the device")
+    if not evidence.is_file or hasattr(evidence, "shred"):
+        raise CaseworkError("This item holds no stored file")
+    bag = Mailbag()
+    with transaction.atomic():
+        EvidenceKey.objects.filter(evidence=evidence).delete()
+        EvidenceShred.objects.create(evidence=evidence, at=clock.now(), by=user, physical_location=physical_location[:300],
+                                     reason=description.strip() or "Flagged as possibly an indecent image of a child")
+        _custody(evidence, "shredded", user, "Data key destroyed and ciphertext removed (SLT-5)")
+        _slt5_record(evidence.case, user=user, description=description or f"Item formerly stored as {evidence.original_name}",
+                     physical_location=physical_location, held_by=_label(user), reason="indecent_flag", bag=bag)
+    vault.remove_file(evidence.storage_name)
+    bag.send()
+    return evidence
+
+
+def evidence_verify_all() -> list[dict]:
+    """Re-hash every stored item (the verify-evidence command)."""
+    results = []
+    for evidence in Evidence.objects.exclude(storage_name="").select_related("case").order_by("id"):
+        row = {"evidence": str(evidence.reference), "case": evidence.case.reference, "sha256": evidence.sha256}
+        if EvidenceShred.objects.filter(evidence=evidence).exists():
+            exists = (vault.evidence_dir() / evidence.storage_name).exists()
+            row["status"] = "mismatch" if exists else "shredded"
+            row["reason"] = "ciphertext still on disk after shredding" if exists else ""
+        else:
+            try:
+                _decrypt(evidence)
+                row["status"], row["reason"] = "ok", ""
+            except CaseworkError as exc:
+                row["status"], row["reason"] = "mismatch", str(exc)
+        results.append(row)
+    return results
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def _escalate(case: Case, after_index: int, bag: Mailbag, what: str) -> int:
+    """Tell the next role holder on the case's chain; returns the index used (or -1)."""
+    recipients, last = [], -1
+    chain = escalation_chain(case)
+    excluded = _named_ids(case)
+    for index in range(after_index + 1, len(chain)):
+        people = holders(chain[index], excluded)
+        if people:
+            recipients, last = [(people[0], chain[index])], index
+            break
+    if recipients:
+        _notify_recipients(case, recipients, "escalated", bag)
+        _event(case, "escalated", f"{what} is overdue: escalated to the {get_pack().role_label(recipients[0][1])}.")
+    else:
+        _event(case, "escalated", f"{what} is overdue and there is no one further to escalate to.")
+    return last
+
+
+def _role_index(case: Case, role: str) -> int:
+    chain = escalation_chain(case)
+    return chain.index(role) if role in chain else -1
+
+
+@enforces("PRIN-h", "SLT-2")
+def deadlines_sweep(now: datetime) -> int:
+    """Reminders before due, escalation to the next role holder when overdue. Returns notices sent."""
+    reminder = _hours("reminder_before")
+    bag = Mailbag()
+    with transaction.atomic():
+        for case in Case.objects.filter(state="new").select_for_update():
+            if not case.triage_reminded and case.triage_due - reminder <= now < case.triage_due:
+                for r in case.recipients.select_related("person"):
+                    _tell(bag, r.person, case, "Reminder: triage due", f"Triage is due by {case.triage_due:%d %B %Y %H:%M}.")
+                case.triage_reminded = True
+                _event(case, "reminder", "Reminder sent: triage due soon.")
+                case.save(update_fields=["triage_reminded"])
+            elif now >= case.triage_due:
+                used = _escalate(case, case.escalation_level, bag, "Triage")
+                case.escalation_level = max(used, case.escalation_level)
+                case.triage_due = now + _hours("triage")
+                case.triage_reminded = False
+                case.save(update_fields=["escalation_level", "triage_due", "triage_reminded"])
+        for action in CaseAction.objects.filter(status="open").select_related("case", "owner"):
+            case = action.case
+            if not action.reminded and action.due_at - reminder <= now < action.due_at:
+                _tell(bag, action.owner, case, "Reminder: action due", f"“{action.title}” is due by {action.due_at:%d %B %Y %H:%M}.")
+                action.reminded = True
+                action.save(update_fields=["reminded"])
+                _event(case, "reminder", f"Reminder sent: “{action.title}” due soon.")
+            period = _hours("action")
+            if now >= action.due_at + action.escalation_level * period:
+                owner_role = next((r for r in escalation_chain(case) if action.owner and r in action.owner.role_ids), "")
+                start = _role_index(case, owner_role) if owner_role else -1
+                _escalate(case, start + action.escalation_level, bag, f"Action “{action.title}”")
+                action.escalation_level += 1
+                action.save(update_fields=["escalation_level"])
+        for case in Case.objects.exclude(state="closed"):
+            if not case.case_reminded and case.due_at - reminder <= now < case.due_at:
+                _tell(bag, case.lead_handler, case, "Reminder: case due", f"The case is due to be finished by {case.due_at:%d %B %Y}.")
+                case.case_reminded = True
+                case.save(update_fields=["case_reminded"])
+            elif now >= case.due_at and not case.case_escalated:
+                _escalate(case, case.escalation_level, bag, "The case")
+                case.case_escalated = True
+                case.save(update_fields=["case_escalated"])
+    return bag.send()

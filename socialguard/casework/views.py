@@ -1,0 +1,624 @@
+"""Casework pages: thin views (permission → form → service → redirect)."""
+
+import re
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from socialguard import clock
+from socialguard.audit.services import audit_record, audit_view
+from socialguard.people.models import Person
+from socialguard.people.permissions import get_object_for_user, has_capability, require, user_person
+from socialguard.policy.pack import get_pack
+from socialguard.web.registry import HomeItem, register_home, register_nav
+
+from . import forms, services
+from .models import Case, CaseAction, CaseParty, Evidence
+from .packdata import casework_config
+from .permissions import can_export_case, can_view_case, visible_cases
+from .uploads import use_memory_only_uploads
+from .vault import EvidenceRefused
+
+register_nav("Report a concern", "casework:report", "cases.report", order=20)
+register_nav("My reports", "casework:my_reports", "cases.report", order=21)
+register_nav("Cases", "casework:case_list", "cases.handle", order=22)
+register_nav("Case dashboard", "casework:dashboard", "cases.dashboard", order=23)
+
+
+# ---------------------------------------------------------------- home page
+
+
+@register_home
+def casework_home(request):
+    user = request.user
+    items = []
+    person = user_person(user)
+    if has_capability(user, "cases.handle"):
+        cases = visible_cases(user)
+        new = cases.filter(state="new").count()
+        if new:
+            items.append(HomeItem(title="Triage new concerns", url=reverse("casework:case_list") + "?state=new",
+                                  description="Concerns routed to you are waiting for triage.", urgent=True, count=new))
+        overdue = CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=clock.now()).count()
+        if overdue:
+            items.append(HomeItem(title="Overdue case actions", url=reverse("casework:dashboard"),
+                                  description="Actions on your cases are past their deadline.", urgent=True, count=overdue))
+    if person is not None:
+        mine = CaseAction.objects.filter(owner=person, status="open").count()
+        if mine:
+            items.append(HomeItem(title="Your case actions", url=reverse("casework:my_actions"),
+                                  description="Actions you own on a case.", count=mine))
+        if CaseParty.objects.filter(person=person, part="victim", case__closed_at__isnull=True).exists():
+            items.append(HomeItem(title="Support is available to you", url=reverse("casework:support"),
+                                  description="Your line manager, occupational health, and professional associations and unions."))
+    return items
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def _discard(upload) -> None:
+    """SLT-5: drop the bytes of a flagged upload at once (they were only ever in memory)."""
+    upload.file.seek(0)
+    upload.file.truncate(0)
+
+
+def _upload_from(cleaned, file_field="file", captured="captured_at", site="url_or_sender", kind="screenshot", description=""):
+    upload = cleaned.get(file_field)
+    if upload is None:
+        return None
+    return services.Upload(content=upload.read(), name=upload.name, captured_at=cleaned.get(captured),
+                           site_address=cleaned.get(site) or "", kind=kind, description=description)
+
+
+@csrf_exempt
+@login_required
+def report(request):
+    # The upload handlers must be swapped before anything reads the body (SLT-5: no temp files).
+    use_memory_only_uploads(request)
+    return _report(request)
+
+
+@csrf_protect
+@require("cases.report")
+def _report(request):
+    form = forms.ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        indecent = data["indecent_image"] == "yes"
+        upload = None if indecent else _upload_from(data)
+        if indecent and data.get("file") is not None:
+            _discard(data["file"])
+        try:
+            case = services.case_report(
+                reporter=user_person(request.user), category=data["category"], what_happened=data["what_happened"],
+                location_kind=data["location_kind"], platform=data["platform"], url_or_sender=data["url_or_sender"],
+                happened_at=data["happened_at"], victim_aware=data["victim_aware"],
+                illegal_or_threats=data["illegal_or_threats"] == "yes", indecent_image=indecent,
+                parties=data["parties"], reporter_is_victim=data["reporter_is_victim"], upload=upload,
+                item_description=data["item_description"], physical_location=data["physical_location"],
+                user=request.user,
+            )
+        except EvidenceRefused as exc:
+            form.add_error("file", str(exc))
+        except services.CaseworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Thank you. Your report {case.reference} has gone to the people who deal with it.")
+            return redirect("casework:my_report", reference=case.reference)
+    return render(request, "casework/report.html", {"form": form, "platforms": get_pack().platforms},
+                  status=400 if form.errors else 200)
+
+
+@require("cases.report")
+def people_search(request):
+    query = (request.GET.get("q") or "").strip()
+    if not query:
+        query = next((v for k, v in request.GET.items() if k.startswith("involved_") or k == "name"), "").strip()
+    query = forms.PERSON_REF.sub("", query).strip()
+    people = []
+    if len(query) >= 2:
+        terms = query.split()
+        people_qs = Person.objects.filter(is_active=True)
+        for term in terms[:3]:
+            people_qs = people_qs.filter(Q(given_name__icontains=term) | Q(family_name__icontains=term)
+                                         | Q(preferred_name__icontains=term))
+        people = list(people_qs.order_by("family_name", "given_name")[:10])
+    return render(request, "casework/_people_options.html", {"people": people})
+
+
+@require("cases.report")
+def my_reports(request):
+    person = user_person(request.user)
+    cases = Case.objects.filter(reporter=person).order_by("-created_at") if person else Case.objects.none()
+    return render(request, "casework/my_reports.html", {"cases": cases, "categories": get_pack().categories})
+
+
+def _public_status(case: Case) -> str:
+    return {"new": "Received", "triaged": "Being looked at", "investigating": "Being looked at",
+            "outcome": "Being looked at", "closed": "Closed"}[case.state]
+
+
+@require("cases.report")
+def my_report(request, reference):
+    """The reporter sees what they reported and its progress, nothing about the handling."""
+    person = user_person(request.user)
+    case = Case.objects.filter(reference=reference, reporter=person).first() if person else None
+    if case is None:
+        raise Http404
+    is_victim = case.parties.filter(person=person, part="victim").exists()
+    return render(request, "casework/my_report.html", {
+        "case": case, "status": _public_status(case), "category": get_pack().categories.get(case.category),
+        "signposting": casework_config().signposting if is_victim else (),
+    })
+
+
+@require("cases.report")
+def support(request):
+    return render(request, "casework/support.html", {"signposting": casework_config().signposting})
+
+
+@require("cases.report")
+def my_actions(request):
+    person = user_person(request.user)
+    actions = CaseAction.objects.filter(owner=person, status="open").select_related("case") if person else []
+    return render(request, "casework/my_actions.html", {"actions": actions, "now": clock.now(), "form": forms.ActionCompleteForm()})
+
+
+@require("cases.report")
+def my_action_complete(request, action_id):
+    person = user_person(request.user)
+    action = CaseAction.objects.filter(pk=action_id, owner=person).select_related("case").first() if person else None
+    if action is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect("casework:my_actions")
+    form = forms.ActionCompleteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.action_complete(action=action, user=request.user, **form.cleaned_data)
+        except services.CaseworkError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Recorded: {action.title}")
+    return redirect("casework:my_actions")
+
+
+# ---------------------------------------------------------------- public intake (MON-4)
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def public_report(request):
+    form = forms.PublicReportForm(request.POST or None)
+    if request.method == "POST":
+        config = casework_config()
+        key = f"casework:public-report:{_client_ip(request)}"
+        count = cache.get(key, 0)
+        if count >= config.public_reports_per_hour:
+            return render(request, "casework/public_report.html", {"form": form, "rate_limited": True}, status=429)
+        cache.set(key, count + 1, 3600)
+        if form.is_valid():
+            data = form.cleaned_data
+            indecent = data["indecent_image"] == "yes"
+            parties = [{"name": data["about"], "part": "other", "kind": "unknown"}] if data["about"].strip() else []
+            try:
+                case = services.case_report(
+                    reporter=None, source="public", category=data["category"], what_happened=data["what_happened"],
+                    platform=data["platform"], url_or_sender=data["url_or_sender"], parties=parties,
+                    illegal_or_threats=data["illegal_or_threats"] == "yes", indecent_image=indecent,
+                    public_name=data["name"], public_contact=data["contact"],
+                    physical_location="Not held by the school: reported from outside" if indecent else "",
+                )
+            except services.CaseworkError as exc:
+                form.add_error(None, str(exc))
+            else:
+                request.session["casework_public_reference"] = case.reference
+                return redirect("casework:public_report_thanks")
+    return render(request, "casework/public_report.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def public_report_thanks(request):
+    reference = request.session.get("casework_public_reference")
+    if not reference:
+        return redirect("casework:public_report")
+    return render(request, "casework/public_report_thanks.html", {"reference": reference})
+
+
+# ---------------------------------------------------------------- handling
+
+
+def _case(request, reference) -> Case:
+    return get_object_for_user(request.user, Case.objects.select_related("lead_handler", "reporter"), reference=reference)
+
+
+def _detail_context(request, case: Case, **forms_in) -> dict:
+    config = casework_config()
+    pack = get_pack()
+    evidence = list(case.evidence.select_related("shred").prefetch_related("custody"))
+    for item in evidence:
+        item.shredded = hasattr(item, "shred")
+    outcome_form = forms_in.get("outcome_form") or forms.OutcomeForm(case=case)
+    suggested = services.suggest_pathway(case)
+    return {
+        "case": case,
+        "category": pack.categories.get(case.category),
+        "parties": case.parties.select_related("person"),
+        "events": case.events.all(),
+        "actions": case.actions.select_related("owner"),
+        "evidence": evidence,
+        "now": clock.now(),
+        "linked": [c for c in case.linked_cases.all() if can_view_case(request.user, c)],
+        "legal_heads": [pack.legal_heads.get(h, h) for h in case.legal_heads],
+        "pathway": config.pathways.get(case.pathway),
+        "outcome_label": config.outcomes.get(case.outcome, ""),
+        "can_export": can_export_case(request.user, case),
+        "triage_form": forms_in.get("triage_form") or forms.TriageForm(initial={"pathway": suggested}),
+        "outcome_form": outcome_form,
+        "note_form": forms_in.get("note_form") or forms.NoteForm(),
+        "party_form": forms_in.get("party_form") or forms.PartyForm(),
+        "link_form": forms_in.get("link_form") or forms.LinkForm(),
+        "hold_form": forms_in.get("hold_form") or forms.PoliceHoldForm(initial={"active": "yes" if case.police_hold else "no"}),
+        "phone_form": forms_in.get("phone_form") or forms.PhoneCallForm(),
+        "action_form": forms.ActionCompleteForm(),
+        "flag_form": forms.FlagForm(),
+        "error": forms_in.get("error", ""),
+        "form": next((f for f in forms_in.values() if hasattr(f, "errors") and f.errors), None),
+    }
+
+
+def _render_detail(request, case, status=200, **forms_in):
+    return render(request, "casework/case_detail.html", _detail_context(request, case, **forms_in), status=status)
+
+
+@require("cases.handle")
+def case_list(request):
+    cases = visible_cases(request.user).order_by("-created_at")
+    state = request.GET.get("state", "")
+    if state in dict(Case.STATES):
+        cases = cases.filter(state=state)
+    now = clock.now()
+    overdue_ids = set(CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=now).values_list("case_id", flat=True))
+    rows = [{"case": c, "category": get_pack().categories.get(c.category),
+             "overdue": c.id in overdue_ids or (c.state == "new" and c.triage_due < now)} for c in cases[:200]]
+    return render(request, "casework/case_list.html", {
+        "rows": rows, "state": state, "states": Case.STATES,
+        "can_low_level": has_capability(request.user, "cases.low_level")})
+
+
+@require("cases.handle")
+def case_detail(request, reference):
+    case = _case(request, reference)
+    audit_view(obj=case)
+    return _render_detail(request, case)
+
+
+def _post_only(request, case):
+    return None if request.method == "POST" else redirect("casework:case_detail", reference=case.reference)
+
+
+def _done(request, case, message):
+    messages.success(request, message)
+    return redirect("casework:case_detail", reference=case.reference)
+
+
+@require("cases.handle")
+def case_triage_view(request, reference):
+    case = _case(request, reference)
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.TriageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_triage(case=case, user=request.user, **form.cleaned_data)
+        except services.CaseworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if not can_view_case(request.user, case):
+                messages.success(request, "Triaged. The case is now visible to the Headteacher only.")
+                return redirect("casework:case_list")
+            return _done(request, case, "Case triaged")
+    return _render_detail(request, case, status=400, triage_form=form)
+
+
+@require("cases.handle")
+def case_advance_view(request, reference):
+    case = _case(request, reference)
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.OutcomeForm(request.POST, case=case) if case.state == "investigating" else None
+    if form is not None and not form.is_valid():
+        return _render_detail(request, case, status=400, outcome_form=form)
+    data = form.cleaned_data if form is not None else {}
+    try:
+        services.case_advance(case=case, user=request.user, **data)
+    except services.CaseworkError as exc:
+        return _render_detail(request, case, status=400, error=str(exc))
+    return _done(request, case, f"Case is now: {case.get_state_display().lower()}")
+
+
+@require("cases.handle")
+def case_note(request, reference):
+    case = _case(request, reference)
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.NoteForm(request.POST)
+    if form.is_valid():
+        services.case_note_add(case=case, user=request.user, text=form.cleaned_data["text"])
+        return _done(request, case, "Note added")
+    return _render_detail(request, case, status=400, note_form=form)
+
+
+@require("cases.handle")
+def case_party(request, reference):
+    case = _case(request, reference)
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.PartyForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        person = forms.resolve_person(data["name"])
+        try:
+            services.case_party_add(case=case, user=request.user, part=data["part"], person=person,
+                                    name="" if person else data["name"], kind=data["kind"] or "unknown")
+        except services.CaseworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if person is not None and person == user_person(request.user):
+                messages.success(request, "You are now named in this case, so you can no longer see it (PRIN-a).")
+                return redirect("casework:case_list")
+            return _done(request, case, "Person added")
+    return _render_detail(request, case, status=400, party_form=form)
+
+
+@require("cases.handle")
+def case_link_view(request, reference):
+    case = _case(request, reference)
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.LinkForm(request.POST)
+    if form.is_valid():
+        other = Case.objects.filter(reference=form.cleaned_data["reference"].strip().upper()).first()
+        if other is None or not can_view_case(request.user, other):
+            form.add_error("reference", "No case you can see has that reference")
+        else:
+            try:
+                services.case_link(case=case, other=other, user=request.user)
+            except services.CaseworkError as exc:
+                form.add_error("reference", str(exc))
+            else:
+                return _done(request, case, f"Linked to {other.reference}")
+    return _render_detail(request, case, status=400, link_form=form)
+
+
+@require("cases.handle")
+def case_police_hold(request, reference):
+    case = _case(request, reference)
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.PoliceHoldForm(request.POST)
+    if form.is_valid():
+        services.case_police_hold_set(case=case, user=request.user, active=form.cleaned_data["active"] == "yes",
+                                      note=form.cleaned_data["note"])
+        return _done(request, case, "Police enquiry status recorded")
+    return _render_detail(request, case, status=400, hold_form=form)
+
+
+@require("cases.handle")
+def case_action_complete(request, reference, action_id):
+    case = _case(request, reference)
+    action = case.actions.filter(pk=action_id).first()
+    if action is None:
+        raise Http404
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.ActionCompleteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.action_complete(action=action, user=request.user, **form.cleaned_data)
+        except services.CaseworkError as exc:
+            return _render_detail(request, case, status=400, error=str(exc))
+        return _done(request, case, f"Recorded: {action.title}")
+    return _render_detail(request, case, status=400, error="Check the action form")
+
+
+@csrf_exempt
+@login_required
+def evidence_add(request, reference):
+    use_memory_only_uploads(request)  # before the body is read (SLT-5)
+    return _evidence_add(request, reference)
+
+
+@csrf_protect
+@require("cases.handle")
+def _evidence_add(request, reference):
+    case = _case(request, reference)
+    form = forms.EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        indecent = data["may_be_indecent"] == "yes"
+        upload = services.Upload(content=None, name="", description=data["description"])
+        if not indecent:
+            upload = _upload_from(data, site="site_address", kind=data["kind"], description=data["description"])
+        elif data.get("file") is not None:
+            _discard(data["file"])
+        try:
+            evidence = services.evidence_add_file(case=case, user=request.user, upload=upload, may_be_indecent=indecent,
+                                                  physical_location=data["physical_location"], held_by=data["held_by"])
+        except EvidenceRefused as exc:
+            form.add_error("file", str(exc))
+        except services.CaseworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if evidence.kind == "physical_item":
+                messages.success(request, "The file was not stored. Its description and location are recorded, the case is "
+                                          "restricted to the Headteacher and DSL, and “contact the police now” is raised.")
+                if not can_view_case(request.user, case):
+                    return redirect("casework:case_list")
+            else:
+                messages.success(request, f"Evidence stored. SHA-256 {evidence.sha256}")
+            return redirect("casework:case_detail", reference=case.reference)
+    return render(request, "casework/evidence_add.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+
+
+@require("cases.handle")
+def evidence_phone_call(request, reference):
+    case = _case(request, reference)
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.PhoneCallForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.evidence_phone_call_add(case=case, user=request.user, call_at=data["call_at"], who=data["who"],
+                                         summary=data["summary"])
+        return _done(request, case, "Phone call logged")
+    return _render_detail(request, case, status=400, phone_form=form)
+
+
+def _evidence(request, reference, evidence_ref) -> tuple[Case, Evidence]:
+    case = _case(request, reference)
+    evidence = case.evidence.filter(reference=evidence_ref).first()
+    if evidence is None:
+        raise Http404
+    return case, evidence
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@require("cases.handle")
+def evidence_download(request, reference, evidence_ref):
+    case, evidence = _evidence(request, reference, evidence_ref)
+    try:
+        content = services.evidence_read(evidence=evidence, user=request.user)
+    except services.CaseworkError as exc:
+        return render(request, "casework/evidence_unavailable.html", {"case": case, "message": str(exc)}, status=410)
+    name = _SAFE_NAME.sub("_", evidence.original_name).strip("._") or "evidence"
+    response = HttpResponse(content, content_type=evidence.content_type or "application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require("cases.handle")
+def evidence_flag(request, reference, evidence_ref):
+    case, evidence = _evidence(request, reference, evidence_ref)
+    if (early := _post_only(request, case)) is not None:
+        return early
+    form = forms.FlagForm(request.POST)
+    if form.is_valid():
+        try:
+            services.evidence_flag_indecent(evidence=evidence, user=request.user, **form.cleaned_data)
+        except services.CaseworkError as exc:
+            return _render_detail(request, case, status=400, error=str(exc))
+        messages.success(request, "The file has been destroyed; only its hash and description remain. "
+                                  "“Contact the police now” is raised.")
+        if not can_view_case(request.user, case):
+            return redirect("casework:case_list")
+        return redirect("casework:case_detail", reference=case.reference)
+    return _render_detail(request, case, status=400, error="Say where the original is now")
+
+
+@require("cases.export")
+def case_export(request, reference):
+    import weasyprint
+    from django.template.loader import render_to_string
+
+    case = _case(request, reference)
+    if not can_export_case(request.user, case):
+        raise PermissionDenied
+    context = _detail_context(request, case)
+    context["generated_at"] = clock.now()
+    context["school_name"] = get_pack().school_name
+    html = render_to_string("casework/export.html", context)
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    audit_record(action="case.exported", obj=case, detail={"format": "pdf"})
+    services._event(case, "exported", "Case report exported as PDF.", request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- dashboard and low-level concerns
+
+
+def _bars(counts: dict, labels: dict | None = None) -> list[dict]:
+    top = max(counts.values(), default=0) or 1
+    return [{"label": (labels or {}).get(k, k), "value": v, "width": round(300 * v / top)} for k, v in counts.items()]
+
+
+@require("cases.dashboard")
+def dashboard(request):
+    now = clock.now()
+    pack = get_pack()
+    cases = list(visible_cases(request.user))
+    open_by_category = Counter(c.category for c in cases if c.is_open)
+    labels = {cid: cat.label for cid, cat in pack.categories.items()}
+    overdue = list(CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=now).select_related("case", "owner"))
+    triage_hours = pack.deadline_hours("triage")
+    triage_rows = []
+    for case in sorted((c for c in cases if c.triaged_at), key=lambda c: c.created_at)[-12:]:
+        hours = (case.triaged_at - case.created_at).total_seconds() / 3600
+        triage_rows.append({"label": case.reference, "value": round(hours, 1), "late": hours > triage_hours})
+    scale = max([r["value"] for r in triage_rows] + [triage_hours]) or 1
+    for row in triage_rows:
+        row["width"] = round(300 * row["value"] / scale)
+    months = defaultdict(int)
+    for i in range(11, -1, -1):
+        first = (now.replace(day=1) - timedelta(days=31 * i)).strftime("%Y-%m")
+        months[first] = 0
+    for case in cases:
+        key = case.created_at.strftime("%Y-%m")
+        if key in months:
+            months[key] += 1
+    return render(request, "casework/dashboard.html", {
+        "open_bars": _bars(dict(open_by_category.most_common()), labels),
+        "overdue": overdue,
+        "triage_rows": triage_rows,
+        "triage_deadline": triage_hours,
+        "triage_deadline_x": round(300 * triage_hours / scale),
+        "month_bars": _bars(dict(sorted(months.items()))),
+        "now": now,
+    })
+
+
+def _low_level_cases(user):
+    return visible_cases(user).filter(staff_concern_level="low_level")
+
+
+@require("cases.low_level")
+def low_level_index(request):
+    counts = Counter()
+    people = {}
+    for party in CaseParty.objects.filter(case__in=_low_level_cases(request.user), part="alleged_perpetrator") \
+            .exclude(person=None).select_related("person"):
+        counts[party.person_id] += 1
+        people[party.person_id] = party.person
+    rows = [{"person": people[pid], "count": n, "pattern": n >= 2} for pid, n in counts.most_common()]
+    return render(request, "casework/low_level_index.html", {"rows": rows})
+
+
+@require("cases.low_level")
+def low_level_person(request, external_id):
+    person = Person.objects.filter(external_id=external_id).first()
+    if person is None:
+        raise Http404
+    cases = _low_level_cases(request.user).filter(parties__person=person, parties__part="alleged_perpetrator") \
+        .distinct().order_by("created_at")
+    audit_view(obj=person, detail={"view": "low-level concerns pattern"})
+    return render(request, "casework/low_level_person.html", {
+        "person": person, "cases": cases, "categories": get_pack().categories})
