@@ -1,0 +1,111 @@
+"""Images of drafts and of the archive: checked, stripped of metadata, stored under
+DATA_DIR/publishing with random names (never under static)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 50_000_000
+
+
+class ImageRefused(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    stored_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def media_dir(*parts: str) -> Path:
+    path = Path(settings.DATA_DIR) / "publishing"
+    path = path.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def max_image_bytes() -> int:
+    return min(MAX_IMAGE_BYTES, getattr(settings, "UPLOAD_MAX_BYTES", MAX_IMAGE_BYTES))
+
+
+def image_format(data: bytes) -> str:
+    """The image's format, or ImageRefused with a message a member of staff can act on."""
+    if not data:
+        raise ImageRefused("The selected image is empty")
+    if len(data) > max_image_bytes():
+        raise ImageRefused(
+            f"The image must be smaller than {max_image_bytes() // (1024 * 1024)} MB"
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format
+            if image.width * image.height > MAX_PIXELS:
+                raise ImageRefused("The image is too large: resize it and upload it again")
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ImageRefused("The selected file must be a JPG, PNG or WebP image") from exc
+    if fmt not in ALLOWED_FORMATS:
+        raise ImageRefused("The selected file must be a JPG, PNG or WebP image")
+    return fmt
+
+
+def strip_metadata(data: bytes) -> bytes:
+    """EXIF (GPS, camera, times) removed before anything is published. Uses the consent app's
+    stripper when it is there (it also handles phone photos), else re-encodes with Pillow."""
+    try:
+        from socialguard.consent.faces import strip_metadata as consent_strip
+    except (ImportError, AttributeError):
+        consent_strip = None
+    if consent_strip is not None:
+        return consent_strip(data)
+    with Image.open(io.BytesIO(data)) as image:
+        fmt = image.format
+        clean = ImageOps.exif_transpose(image).copy()
+    clean.info = {}
+    out = io.BytesIO()
+    if fmt == "JPEG" and clean.mode not in ("RGB", "L"):
+        clean = clean.convert("RGB")
+    clean.save(out, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+def image_store(data: bytes, *, folder: str = "drafts") -> StoredImage:
+    """Check, strip and store an image. Returns where it went and its hash."""
+    fmt = image_format(data)
+    clean = strip_metadata(data)
+    fmt = image_format(clean)
+    name = secrets.token_hex(16)
+    (media_dir(folder) / name).write_bytes(clean)
+    return StoredImage(
+        stored_name=f"{folder}/{name}",
+        content_type=ALLOWED_FORMATS[fmt],
+        size=len(clean),
+        sha256=hashlib.sha256(clean).hexdigest(),
+    )
+
+
+def image_read(stored_name: str) -> bytes:
+    folder, _, name = stored_name.partition("/")
+    if folder not in ("drafts", "archive") or not name.isalnum():
+        raise ImageRefused("Unknown image")
+    return (media_dir(folder) / name).read_bytes()
+
+
+def image_copy_to_archive(stored_name: str) -> str:
+    """The archive keeps its own copy, so a later edit of the draft never changes what was published."""
+    data = image_read(stored_name)
+    name = secrets.token_hex(16)
+    (media_dir("archive") / name).write_bytes(data)
+    return f"archive/{name}"
