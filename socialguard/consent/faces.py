@@ -19,7 +19,7 @@ from pathlib import Path
 import dlib
 import numpy as np
 import pillow_heif
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from socialguard.consent.face_network import CHIP_PADDING, CHIP_SIZE, FaceNetwork
 
@@ -167,10 +167,16 @@ def _open(data: bytes) -> Image.Image:
         raise PhotoError(
             "Animated images cannot be checked for faces. Upload each picture as a still photo."
         )
+    # WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is
+    # imported; a truncated photo must still be refused, not checked with its bottom half grey.
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
     except (OSError, ValueError, SyntaxError) as error:
         raise PhotoError(_DAMAGED) from error
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
     return image
 
 
