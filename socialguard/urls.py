@@ -11,6 +11,7 @@ _mount_routers()
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("all-tasks/", web_views.menu, name="menu"),
     path("account/sign-in/", people_views.SignInView.as_view(), name="login"),
     path("account/sign-out/", people_views.sign_out, name="logout"),
     path("account/two-factor/", people_views.two_factor, name="two_factor"),

@@ -24,6 +24,26 @@ class HomeItem:
 
 
 NAV: list[NavEntry] = []
+
+# The few pages everyone uses most stay in the header; the rest are one click away on "All tasks",
+# grouped by area of the policy, so a busy teacher is not faced with twenty links.
+PRIMARY = ("policy", "casework:report", "casework:case_list", "publishing:draft_list", "contact_check")
+SECTIONS = (
+    ("policy", "The policy"),
+    ("casework:", "Concerns and cases"),
+    ("publishing:", "Official social media and the website"),
+    ("contact_", "Contacting parents and pupils"),
+    ("consent_", "Images and consent"),
+    ("declaration", "Personal use of social media"),
+    ("exception", "Personal use of social media"),
+    ("training", "Training"),
+    ("people", "People"),
+    ("audit", "Audit trail"),
+)
+
+
+def section_of(url_name: str) -> str:
+    return next((label for prefix, label in SECTIONS if url_name.startswith(prefix)), "Other")
 HOME_PROVIDERS: list[Callable] = []
 
 

@@ -10,6 +10,7 @@ PUBLIC = "public"  # no sign-in needed
 ENTRIES = {
     "home": (ALL, {}),
     "healthz": (PUBLIC, {}),
+    "menu": (ALL, {}),
     "login": (PUBLIC, {}),
     "logout": (PUBLIC, {}),  # signing out is harmless for anyone
     "two_factor": (ALL, {}),

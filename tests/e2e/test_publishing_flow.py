@@ -4,14 +4,14 @@ with expired training cannot approve; Mrs Wilson approves and it is on the news 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.conftest import browser, demo_school, page, sign_in  # noqa: F401  (fixtures)
+from .conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.clause("PAR-6")
 @pytest.mark.clause("PRIN-d")
-def test_draft_check_approve_publish_in_the_browser(page, live_server, demo_school):  # noqa: F811
+def test_draft_check_approve_publish_in_the_browser(page, live_server, demo_school):
     password = demo_school
     sign_in(page, live_server, "teacher", password)
     page.goto(f"{live_server.url}/publishing/drafts/new/")
