@@ -1,5 +1,5 @@
 """Demo records: declarations (current, overdue, one revealing a breach), an approved and a pending
-PERS-8 exception, and training (Mrs Wilson current, Mrs Mbah expired, the DSL current)."""
+PERS-8 exception, and training (Mrs Mbah current, Mrs Wilson expired, the DSL current)."""
 
 from datetime import timedelta
 
@@ -92,19 +92,19 @@ def load_declarations_demo():
         "STAFF-005",
         "social_media_officer",
         "Official social media for schools",
-        90,
+        425,
         365,
         head,
-        "SMO-2026-014",
+        "SMO-2025-007",
     )
     _train(
         "STAFF-006",
         "social_media_officer",
         "Official social media for schools",
-        425,
+        90,
         365,
         head,
-        "SMO-2025-007",
+        "SMO-2026-014",
     )
     _train(
         "STAFF-002",

@@ -110,10 +110,10 @@ def load_publishing_demo():
         accounts["newsletter"],
         accounts["facebook"],
     )
-    if services.officer_gate(wilson).allowed:
+    if services.officer_gate(mbah).allowed:
         _published(
             teacher,
-            wilson,
+            mbah,
             "Year 7 science fair",
             "Our Year 7 scientists built volcanoes, rockets and a working water filter at this week's science fair. "
             "Thank you to every family who came along to see their work.",
@@ -122,7 +122,7 @@ def load_publishing_demo():
         )
         _published(
             khan,
-            wilson,
+            mbah,
             "PTA summer fair raises £1,200",
             "The summer fair raised £1,200 for new library books. Thank you to all the families and staff who helped.",
             [website, facebook],
@@ -145,11 +145,11 @@ def load_publishing_demo():
     returned, new = _draft(
         khan, "Maths week", "I think maths week was the best week of the year.", [website]
     )
-    if new and services.officer_gate(wilson).allowed:
+    if new and services.officer_gate(mbah).allowed:
         services.draft_submit(draft=returned, author=khan)
         services.draft_decline(
             draft=returned,
-            user=wilson.user,
+            user=mbah.user,
             comment="Please write it as the school, not as your own view (PRIN-c).",
         )
     _website()

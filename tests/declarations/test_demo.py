@@ -16,15 +16,15 @@ def test_it_loads_a_demo_with_a_blocked_officer_and_a_revealing_declaration():
     load_declarations_demo()  # idempotent
     people = {p.external_id: p for p in Person.objects.all()}
     assert (
-        services.training_status(person=people["STAFF-005"], kind="social_media_officer")
+        services.training_status(person=people["STAFF-006"], kind="social_media_officer")
         == "current"
     )
     assert (
-        services.training_status(person=people["STAFF-006"], kind="social_media_officer")
+        services.training_status(person=people["STAFF-005"], kind="social_media_officer")
         == "expired"
     )
     assert (
-        services.training_current(person=people["STAFF-006"], kind="social_media_officer") is None
+        services.training_current(person=people["STAFF-005"], kind="social_media_officer") is None
     )
     assert services.training_current(person=people["STAFF-002"], kind="safeguarding")
     assert services.declaration_status(person=people["STAFF-010"]).state == "overdue"

@@ -1,5 +1,5 @@
 """In Chromium: a teacher drafts a post, sees the live check, fixes it and submits it; an officer
-with expired training cannot approve; Mrs Wilson approves and it is on the news page and feed."""
+with expired training (Mrs Wilson, in the demo) cannot approve; Mrs Mbah approves and it is on the news page and feed."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -36,14 +36,14 @@ def test_draft_check_approve_publish_in_the_browser(page, live_server, demo_scho
     draft_url = page.url
 
     page.context.clear_cookies()  # signed out
-    sign_in(page, live_server, "mbah", password)
+    sign_in(page, live_server, "wilson", password)
     page.goto(f"{live_server.url}/publishing/approvals/")
     page.click("a:has-text('Netball final')")
     assert "training expired on" in page.inner_text("main")
     assert page.locator("input[name=decision]").count() == 0
 
     page.context.clear_cookies()  # signed out
-    sign_in(page, live_server, "wilson", password)
+    sign_in(page, live_server, "mbah", password)
     page.goto(f"{live_server.url}/publishing/approvals/")
     page.click("a:has-text('Netball final')")
     assert Axe().run(page).violations_count == 0
