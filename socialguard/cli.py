@@ -12,7 +12,14 @@ def main(argv: list[str] | None = None) -> None:
     args[0] = "socialguard"
     if len(args) == 1:
         args.append("help")
-    execute_from_command_line(args)
+    from socialguard.policy.pack import PackError
+
+    try:
+        execute_from_command_line(args)
+    except PackError as exc:
+        # A broken policy pack is the school's to fix: say which keys, without a traceback.
+        sys.stderr.write(f"SocialGuard cannot start: the {exc}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
