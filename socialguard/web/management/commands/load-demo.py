@@ -1,6 +1,7 @@
 import json
 
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from socialguard.web.demo import DEMO_PASSWORD, load_demo
 
@@ -12,7 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **options):
-        sheet = load_demo()
+        # The demo's own notifications (new concerns, approvals…) would bury the sign-in sheet.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            sheet = load_demo()
         if options["format"] == "json":
             self.stdout.write(json.dumps({"password": DEMO_PASSWORD, "accounts": sheet}))
             return
