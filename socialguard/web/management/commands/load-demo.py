@@ -23,12 +23,12 @@ class Command(BaseCommand):
         self.stdout.write(f"password {DEMO_PASSWORD} and one of these usernames:\n")
         for row in sheet:
             extra = (
-                "  + 2FA code: socialguard demo-code " + row["username"]
+                "  + 2FA code: .venv/bin/socialguard demo-code " + row["username"]
                 if row["two_factor"]
                 else ""
             )
             self.stdout.write(f"  {row['username']:<11} {row['name']:<18} {row['roles']}{extra}")
         self.stdout.write(
-            "\nRoles marked 2FA need a code: run the command shown (in another terminal: "
-            ".venv/bin/socialguard demo-code USERNAME), or scan the QR key into an authenticator app."
+            "\nRoles marked 2FA need a six-digit code: run the command shown in another terminal "
+            "(from the project folder)."
         )
