@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.urls import reverse, reverse_lazy
 
 from socialguard.people.models import Person
 from socialguard.policy.pack import get_pack
@@ -87,7 +88,7 @@ class ReportForm(forms.Form):
                 label=f"Person involved {i} (optional)", required=False, max_length=200,
                 help_text="Start typing a name from the directory, or write a name or description.",
                 widget=forms.TextInput(attrs={
-                    "list": "sg-people", "autocomplete": "off", "hx-get": "/cases/people-search/",
+                    "list": "sg-people", "autocomplete": "off", "hx-get": reverse("casework:people_search"),
                     "hx-trigger": "input changed delay:300ms", "hx-target": "#sg-people", "hx-swap": "innerHTML",
                     "name": f"involved_{i}_name",
                 }))
@@ -190,7 +191,7 @@ class NoteForm(forms.Form):
 class PartyForm(forms.Form):
     name = forms.CharField(label="Person", max_length=200, help_text="From the directory, or a name or description.",
                            widget=forms.TextInput(attrs={"list": "sg-people", "autocomplete": "off",
-                                                         "hx-get": "/cases/people-search/", "hx-trigger": "input changed delay:300ms",
+                                                         "hx-get": reverse_lazy("casework:people_search"), "hx-trigger": "input changed delay:300ms",
                                                          "hx-target": "#sg-people", "hx-swap": "innerHTML"}),
                            error_messages={"required": "Name the person"})
     part = forms.ChoiceField(label="Their part", choices=CaseParty.PARTS)
