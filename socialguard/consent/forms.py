@@ -247,3 +247,43 @@ class ParentConsentForm(forms.Form):
             f"Has {child_name} told you they do not want their face matched?",
             message=f"Select yes or no for whether {child_name} refuses",
         )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            if not data:
+                return single(None, initial)
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class BatchCheckForm(forms.Form):
+    files = MultipleFileField(
+        label="Zip file or photos",
+        help_text="A zip file of event photos, or several JPEG, PNG, WebP or HEIC photos "
+        "(hold Ctrl or Cmd to choose more than one). Up to 300 photos at a time.",
+        error_messages={
+            "required": "Choose a zip file or photos to check",
+            "empty": "The file is empty",
+        },
+    )
+    purpose = forms.ChoiceField(
+        label="Where will the photos be used?",
+        widget=forms.RadioSelect,
+        initial="social_media",
+        error_messages={"required": "Select where the photos will be used"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = [(p.id, p.label) for p in consent_settings().purposes]

@@ -218,3 +218,55 @@ class TakedownNeeded(models.Model):
 
     def __str__(self) -> str:
         return f"Takedown needed for {self.person_id}"
+
+
+class BatchCheck(models.Model):
+    """A zip (or several files) of event photos checked in the background. The uploads are kept
+    encrypted only until the run ends; afterwards only small encrypted thumbnails remain, for the
+    contact sheet, with each photo's verdict and faces in `results`."""
+
+    STATES = [
+        ("queued", "Waiting to start"),
+        ("running", "Checking"),
+        ("done", "Checked"),
+        ("failed", "Stopped"),
+    ]
+    purpose = models.CharField(max_length=20)
+    label = models.CharField(max_length=255)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=STATES, default="queued")
+    # [{"name", "stored", "kind": "zip" | "file"}]: encrypted uploads, deleted after the run.
+    staged = models.JSONField(default=list, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    # [{"name", "verdict" | None, "message", "check_id", "thumb", "faces": [...thumbnail boxes]}]
+    results = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Batch check {self.pk} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == "done":
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("queued", "running")
+
+    def counts(self) -> dict[str, int]:
+        counts = {"pass": 0, "review": 0, "block": 0, "skipped": 0}
+        for row in self.results:
+            counts[row.get("verdict") or "skipped"] = (
+                counts.get(row.get("verdict") or "skipped", 0) + 1
+            )
+        return counts

@@ -584,6 +584,11 @@ def gallery() -> faces.Gallery:
     return built
 
 
+def gallery_size() -> int:
+    """How many people have an enrolled face."""
+    return FaceEmbedding.objects.values("person").distinct().count()
+
+
 def match_threshold() -> float:
     return consent_settings().match_threshold or faces.DEFAULT_MATCH_THRESHOLD
 

@@ -23,6 +23,13 @@ urlpatterns = [
     path("reference-photos/<int:photo_id>/", views.reference_image, name="consent_reference_image"),
     path("mine/", views.mine, name="consent_mine"),
     path("check/", views.check_photo, name="consent_check_photo"),
+    path("check/batch/", views.batch_new, name="consent_batch_new"),
+    path("check/batch/<int:batch_id>/", views.batch_detail, name="consent_batch"),
+    path(
+        "check/batch/<int:batch_id>/contact-sheet.png",
+        views.batch_sheet,
+        name="consent_batch_sheet",
+    ),
     path("checks/<int:check_id>/", views.check_detail, name="consent_check"),
     path("checks/<int:check_id>/image.png", views.check_image, name="consent_check_image"),
     path("checks/<int:check_id>/faces/<int:face>/", views.review_face, name="consent_review_face"),

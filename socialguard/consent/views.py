@@ -12,9 +12,12 @@ from socialguard.people.permissions import has_capability, require, user_person
 from socialguard.people.tasks import run_import_job
 from socialguard.web.registry import HomeItem, register_home, register_nav
 
+from . import batch as batches
 from . import crypto, services
+from .demo_photos import demo_note
 from .faces import PhotoError
 from .forms import (
+    BatchCheckForm,
     BiometricForm,
     ConfirmForm,
     EnrolForm,
@@ -29,11 +32,12 @@ from .forms import (
     SendLinkForm,
     TakedownDoneForm,
 )
-from .models import PhotoCheck, ReferencePhoto, TakedownNeeded
+from .models import BatchCheck, PhotoCheck, ReferencePhoto, TakedownNeeded
 from .packdata import METHOD_LABELS, consent_settings
 from .permissions import can_see_names, can_see_restricted_reason, can_view_check
 from .photo_check import render_boxes
 from .services import ConsentError
+from .tasks import run_batch_check
 
 register_nav("Image consent", "consent_registry", "consent.view", order=45)
 register_nav("Check a photo", "consent_check_photo", "consent.check_photo", order=46)
@@ -473,11 +477,114 @@ def check_photo(request):
             _apply(form, error, "photo")
         else:
             return redirect("consent_check", check_id=check.pk)
+    return render(
+        request,
+        "consent/check_photo.html",
+        {
+            "form": form,
+            "enrolled": services.gallery_size(),
+            "demo_note": demo_note(has_capability(request.user, "consent.restricted")),
+            "can_enrol": has_capability(request.user, "consent.enrol"),
+            "batches": BatchCheck.objects.filter(started_by=request.user)[:5],
+        },
+    )
+
+
+# ---- batch checks -------------------------------------------------------------------------------
+
+
+@require("consent.check_photo")
+def batch_new(request):
+    form = BatchCheckForm(*_data(request))
+    if request.method == "POST" and form.is_valid():
+        uploads = []
+        try:
+            for upload in form.cleaned_data["files"]:
+                if upload.size > batches.MAX_UPLOAD_BYTES:
+                    raise batches.BatchError(
+                        f"{upload.name} is larger than {batches.MAX_UPLOAD_BYTES // (1024 * 1024)} MB. "
+                        "Split the photos into smaller zips.",
+                        "files",
+                    )
+                uploads.append(batches.Upload(upload.name, upload.read()))
+            batch = batches.batch_start(
+                uploads=uploads, purpose=form.cleaned_data["purpose"], actor=request.user
+            )
+        except ConsentError as error:
+            _apply(form, error, "files")
+        else:
+            run_batch_check.enqueue(batch.pk)
+            return redirect("consent_batch", batch_id=batch.pk)
     return _form_page(
-        request, form, "Check a photo", reverse("home"), submit="Check photo", multipart=True,
-        intro="Every face is found and compared with the people whose faces are enrolled. A child on the restricted "
-        "list or without consent for this use blocks the photo; a face nobody recognises goes to a person to check.",
+        request, form, "Check a batch of photos", reverse("consent_check_photo"),
+        submit="Check photos", multipart=True,
+        intro="Upload a zip file of event photos, or several photos. They are checked in the background: you see "
+        "each photo's result, and can download a contact sheet. The photos are deleted when the check ends; only "
+        "small encrypted copies for the contact sheet are kept (and any photo a person must check).",
     )  # fmt: skip
+
+
+def _batch_for(request, batch_id) -> BatchCheck:
+    batch = BatchCheck.objects.filter(pk=batch_id).first()
+    if batch is None or not (
+        batch.started_by_id == request.user.pk or has_capability(request.user, "consent.review")
+    ):
+        raise Http404
+    return batch
+
+
+@require("consent.check_photo")
+def batch_detail(request, batch_id):
+    batch = _batch_for(request, batch_id)
+    names = can_see_names(request.user)
+    people = {}
+    if names and not batch.running:
+        people = _names([f for row in batch.results for f in row.get("faces", [])])
+    rows = []
+    for number, row in enumerate(batch.results, start=1):
+        found = row.get("faces", [])
+        rows.append(
+            {
+                "number": number,
+                "name": row["name"],
+                "verdict": row.get("verdict"),
+                "message": row.get("message", ""),
+                "check_id": row.get("check_id"),
+                "faces": len(found),
+                "people": sorted(
+                    {people[f["external_id"]] for f in found if f.get("external_id") in people}
+                ),
+            }
+        )
+    context = {
+        "batch": batch,
+        "rows": rows,
+        "counts": batch.counts(),
+        "purpose": consent_settings().labels.get(batch.purpose, batch.purpose),
+    }
+    template = (
+        "consent/_batch_progress.html"
+        if request.headers.get("HX-Request")
+        else "consent/batch.html"
+    )
+    return render(request, template, context)
+
+
+@never_cache
+@require("consent.check_photo")
+def batch_sheet(request, batch_id):
+    batch = _batch_for(request, batch_id)
+    if batch.state != "done":
+        raise Http404
+    audit_view(obj=batch, detail={"contact_sheet": True})
+    png = batches.contact_sheet(
+        batch,
+        names=can_see_names(request.user),
+        purpose_label=consent_settings().labels.get(batch.purpose, batch.purpose),
+    )
+    response = _image_response(png, "image/png")
+    response["Content-Disposition"] = f'attachment; filename="contact-sheet-{batch.pk}.png"'
+    return response
 
 
 def _check_for(request, check_id) -> PhotoCheck:

@@ -44,6 +44,10 @@ ENTRIES = {
     "consent_check_photo": (STAFF, {}),
     # a check made by someone else: only the reviewers see it
     "consent_check": (RESTRICTED_LIST, _check),
+    "consent_batch_new": (STAFF, {}),
+    # a batch started by someone else: only the reviewers see it
+    "consent_batch": (RESTRICTED_LIST, lambda w: {"batch_id": w["consent_batch"].pk}),
+    "consent_batch_sheet": (RESTRICTED_LIST, lambda w: {"batch_id": w["consent_batch"].pk}),
     "consent_check_image": (RESTRICTED_LIST, _check),
     "consent_review_face": (RESTRICTED_LIST, lambda w: {**_check(w), "face": 0}),
     "consent_reviews": (RESTRICTED_LIST, {}),
@@ -65,7 +69,12 @@ def build_world(make_person, make_user):
 
     from socialguard import clock
     from socialguard.consent import crypto, services
-    from socialguard.consent.models import PhotoCheck, ReferencePhoto, TakedownNeeded
+    from socialguard.consent.models import (
+        BatchCheck,
+        PhotoCheck,
+        ReferencePhoto,
+        TakedownNeeded,
+    )
     from socialguard.people.models import ImportJob, ParentOf
 
     owner = make_user("staff")
@@ -100,4 +109,14 @@ def build_world(make_person, make_user):
             person=pupil, reason="Consent withdrawn", created_at=clock.now()
         ),
         "consent_token": services.consent_link_token(link),
+        "consent_batch": BatchCheck.objects.create(
+            purpose="website",
+            label="event.zip",
+            started_by=owner,
+            state="done",
+            total=1,
+            processed=1,
+            created_at=clock.now(),
+            results=[{"name": "a.png", "verdict": None, "message": "Skipped: not a photo"}],
+        ),  # fmt: skip
     }
