@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 
+from socialguard.people.forms import CsvUploadForm
+
 from .models import FaceReview
 from .packdata import METHOD_LABELS, consent_settings
 
@@ -207,22 +209,13 @@ class TakedownDoneForm(forms.Form):
     )
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="Columns: external_id, internal, print, website, social_media, press, restricted, biometric (yes or no)",
-        error_messages={"required": "Choose a CSV file"},
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError(
-                "The file is larger than 20 MB; split it into smaller files"
-            )
-        if not upload.name.lower().endswith(".csv"):
-            raise forms.ValidationError("The file must be a CSV file (ending .csv)")
-        return upload
+class ImportForm(CsvUploadForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "Columns: external_id, internal, print, website, social_media, press, restricted, "
+            "biometric (yes or no)"
+        )
 
 
 class ParentConsentForm(forms.Form):

@@ -7,9 +7,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from socialguard.audit.services import audit_view
-from socialguard.people.models import ImportJob, Person
+from socialguard.people.importviews import csv_import_page, csv_import_progress
+from socialguard.people.models import Person
 from socialguard.people.permissions import has_capability, require, user_person
-from socialguard.people.tasks import run_import_job
 from socialguard.web.registry import HomeItem, register_home, register_nav
 
 from . import batch as batches
@@ -258,34 +258,24 @@ def links(request):
 
 @require("consent.import")
 def import_start(request):
-    form = ImportForm(*_data(request))
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            content = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.add_error(
-                "file", "The file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8'"
-            )
-        else:
-            job = ImportJob.objects.create(
-                kind="consent", started_by=request.user, filename=upload.name[:255], content=content
-            )
-            run_import_job.enqueue(job.pk)
-            return redirect("consent_import_job", job_id=job.pk)
-    jobs = ImportJob.objects.filter(kind="consent")[:10]
-    return render(request, "consent/import.html", {"form": form, "jobs": jobs})
+    return csv_import_page(
+        request,
+        kind="consent",
+        form_class=ImportForm,
+        template="consent/import.html",
+        job_url_name="consent_import_job",
+    )
 
 
 @require("consent.import")
 def import_job(request, job_id):
-    job = get_object_or_404(ImportJob, pk=job_id, kind="consent")
-    template = (
-        "consent/_import_progress.html"
-        if request.headers.get("HX-Request")
-        else "consent/import_job.html"
+    return csv_import_progress(
+        request,
+        job_id,
+        kind="consent",
+        template="consent/import_job.html",
+        partial_template="consent/_import_progress.html",
     )
-    return render(request, template, {"job": job})
 
 
 # ---- the restricted list ------------------------------------------------------------------------

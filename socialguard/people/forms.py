@@ -27,11 +27,10 @@ class TokenCodeForm(forms.Form):
         return code
 
 
-class PeopleImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="Columns: external_id, role, given_name, family_name, preferred_name, date_of_birth, upn, year_group, email, parent_of",
-    )
+class CsvUploadForm(forms.Form):
+    """A CSV file to import; subclasses set the help text naming their columns."""
+
+    file = forms.FileField(label="CSV file", error_messages={"required": "Choose a CSV file"})
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -42,6 +41,15 @@ class PeopleImportForm(forms.Form):
         if not upload.name.lower().endswith(".csv"):
             raise forms.ValidationError("The file must be a CSV file (ending .csv)")
         return upload
+
+
+class PeopleImportForm(CsvUploadForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "Columns: external_id, role, given_name, family_name, preferred_name, date_of_birth, upn, "
+            "year_group, email, parent_of"
+        )
 
 
 class ApiTokenForm(forms.Form):

@@ -20,9 +20,9 @@ from socialguard.web.registry import register_nav
 
 from . import services
 from .forms import ApiTokenForm, PeopleImportForm, PeopleSearchForm, SignInForm, TokenCodeForm
-from .models import ApiToken, ImportJob, Person
+from .importviews import csv_import_page, csv_import_progress
+from .models import ApiToken, Person
 from .permissions import require, requires_two_factor
-from .tasks import run_import_job
 
 register_nav("People", "people", "people.view", order=60)
 register_nav("Import people", "people_import", "people.import", order=61)
@@ -144,34 +144,24 @@ def person_detail(request, external_id):
 
 @require("people.import")
 def people_import(request):
-    form = PeopleImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            content = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.add_error(
-                "file", "The file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8'"
-            )
-        else:
-            job = ImportJob.objects.create(
-                kind="people", started_by=request.user, filename=upload.name[:255], content=content
-            )
-            run_import_job.enqueue(job.pk)
-            return redirect("people_import_job", job_id=job.pk)
-    jobs = ImportJob.objects.filter(kind="people")[:10]
-    return render(request, "people/import.html", {"form": form, "jobs": jobs})
+    return csv_import_page(
+        request,
+        kind="people",
+        form_class=PeopleImportForm,
+        template="people/import.html",
+        job_url_name="people_import_job",
+    )
 
 
 @require("people.import")
 def people_import_job(request, job_id):
-    job = get_object_or_404(ImportJob, pk=job_id, kind="people")
-    template = (
-        "people/_import_progress.html"
-        if request.headers.get("HX-Request")
-        else "people/import_job.html"
+    return csv_import_progress(
+        request,
+        job_id,
+        kind="people",
+        template="people/import_job.html",
+        partial_template="people/_import_progress.html",
     )
-    return render(request, template, {"job": job})
 
 
 @login_required
