@@ -61,3 +61,16 @@ class ApiTokenForm(forms.Form):
 class PeopleSearchForm(forms.Form):
     q = forms.CharField(label="Search by name or ID", required=False, max_length=100)
     role = forms.ChoiceField(label="Role", required=False)
+
+
+class LineManagerForm(forms.Form):
+    manager = forms.ChoiceField(
+        label="Line manager",
+        required=False,
+        help_text="They support this person if they are a victim of online abuse, "
+        "and see their overdue parent replies.",
+    )
+
+    def __init__(self, *args, staff_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].choices = [("", "No line manager")] + list(staff_choices)

@@ -283,6 +283,34 @@ def import_job_run(job: ImportJob) -> ImportJob:
 IMPORT_RUNNERS["people"] = people_import
 
 
+def person_line_manager_set(*, person: Person, manager: Person | None, actor=None) -> Person:
+    """Who supports this member of staff (victim support, parent-message escalation, declarations)."""
+    staff_roles = get_pack().staff_roles()
+    if manager is not None:
+        if manager.pk == person.pk:
+            raise ValueError("A person cannot be their own line manager")
+        if not set(manager.role_ids) & staff_roles:
+            raise ValueError(f"{manager.full_name} is not a member of staff")
+        chain, step = set(), manager
+        while step is not None and step.pk not in chain:
+            if step.pk == person.pk:
+                raise ValueError(
+                    f"{manager.full_name} is managed by {person.full_name}: that would make a loop"
+                )
+            chain.add(step.pk)
+            step = step.line_manager
+    with transaction.atomic():
+        person.line_manager = manager
+        person.save(update_fields=["line_manager", "updated_at"])
+        audit_record(
+            action="people.line_manager_set",
+            obj=person,
+            actor=actor,
+            detail={"manager": manager.external_id if manager else None},
+        )
+    return person
+
+
 def person_roles_set(*, person: Person, roles: set[str]) -> None:
     existing = set(person.roles.values_list("role", flat=True))
     PersonRole.objects.filter(person=person, role__in=existing - roles).delete()

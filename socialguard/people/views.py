@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,10 +20,17 @@ from socialguard.policy.pack import get_pack
 from socialguard.web.registry import register_nav
 
 from . import services
-from .forms import ApiTokenForm, PeopleImportForm, PeopleSearchForm, SignInForm, TokenCodeForm
+from .forms import (
+    ApiTokenForm,
+    LineManagerForm,
+    PeopleImportForm,
+    PeopleSearchForm,
+    SignInForm,
+    TokenCodeForm,
+)
 from .importviews import csv_import_page, csv_import_progress
 from .models import ApiToken, Person
-from .permissions import require, requires_two_factor
+from .permissions import has_capability, require, requires_two_factor
 
 register_nav("People", "people", "people.view", order=60)
 register_nav("Import people", "people_import", "people.import", order=61)
@@ -128,12 +136,36 @@ def person_detail(request, external_id):
     person = get_object_or_404(
         Person.objects.select_related("line_manager", "user"), external_id=external_id
     )
-    audit_view(obj=person)
     pack = get_pack()
+    form = None
+    if has_capability(request.user, "people.import") and set(person.role_ids) & pack.staff_roles():
+        staff = (
+            Person.objects.filter(roles__role__in=pack.staff_roles(), is_active=True)
+            .exclude(pk=person.pk)
+            .distinct()
+        )
+        form = LineManagerForm(
+            request.POST or None,
+            staff_choices=[(p.external_id, f"{p.full_name} ({p.external_id})") for p in staff],
+            initial={"manager": person.line_manager.external_id if person.line_manager else ""},
+        )
+        if request.method == "POST" and form.is_valid():
+            manager = staff.filter(external_id=form.cleaned_data["manager"]).first()
+            try:
+                services.person_line_manager_set(person=person, manager=manager, actor=request.user)
+            except ValueError as exc:
+                form.add_error("manager", str(exc))
+            else:
+                messages.success(request, "Line manager saved.")
+                return redirect("person_detail", external_id=person.external_id)
+    elif request.method == "POST":
+        raise PermissionDenied
+    audit_view(obj=person)
     return render(
         request,
         "people/detail.html",
         {
+            "form": form,
             "person": person,
             "roles": [pack.role_label(r) for r in person.role_ids],
             "children": Person.objects.filter(parent_links__parent=person),
