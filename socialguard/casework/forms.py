@@ -8,6 +8,7 @@ from socialguard.policy.pack import get_pack
 
 from .models import Case, CaseParty
 from .packdata import casework_config
+from .services import size_limit_text
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
@@ -45,7 +46,7 @@ class EvidenceFieldsMixin:
     def clean_evidence_checks(self, cleaned, file_field="file"):
         upload = cleaned.get(file_field)
         if upload is not None and getattr(upload, "sg_too_large", False):
-            self.add_error(file_field, "The file is too large: upload a smaller file")
+            self.add_error(file_field, f"The file is too large: upload a file smaller than {size_limit_text()}")
 
 
 class ReportForm(forms.Form):
@@ -118,7 +119,7 @@ class ReportForm(forms.Form):
         cleaned["parties"] = parties
         upload = cleaned.get("file")
         if upload is not None and getattr(upload, "sg_too_large", False):
-            self.add_error("file", "The file is too large: upload a smaller file")
+            self.add_error("file", f"The file is too large: upload a file smaller than {size_limit_text()}")
         indecent = cleaned.get("indecent_image") == "yes"
         if indecent and not (cleaned.get("physical_location") or "").strip():
             self.add_error("physical_location", "Say where the item is now, for example a locked cupboard")
@@ -240,7 +241,7 @@ class EvidenceForm(forms.Form):
         if upload is None:
             self.add_error("file", "Choose a file to upload")
         elif getattr(upload, "sg_too_large", False):
-            self.add_error("file", "The file is too large: upload a smaller file")
+            self.add_error("file", f"The file is too large: upload a file smaller than {size_limit_text()}")
         if cleaned.get("captured_at") is None and "captured_at" not in self.errors:
             self.add_error("captured_at", "Enter the date and time it was captured (CB-6)")
         if not (cleaned.get("site_address") or "").strip():

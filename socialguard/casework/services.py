@@ -5,6 +5,7 @@ told about something that was rolled back."""
 
 import logging
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -250,9 +251,18 @@ def _check_upload(upload: Upload) -> str:
     if not upload.site_address.strip():
         raise vault.EvidenceRefused("Enter the web address of the site, or the sender of the email (CB-6)")
     if upload.content is None or len(upload.content) > settings.UPLOAD_MAX_BYTES:
-        limit = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise vault.EvidenceRefused(f"The file is larger than {limit} MB: upload a smaller file")
+        raise vault.EvidenceRefused(f"The file is larger than {size_limit_text()}: upload a smaller file")
     return vault.sniff(upload.content)
+
+
+def size_limit_text(limit: int | None = None) -> str:
+    """The upload limit for people: "25 MB", "1.5 MB", "500 KB" (never "0 MB")."""
+    limit = settings.UPLOAD_MAX_BYTES if limit is None else limit
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    if limit >= 1024:
+        return f"{limit // 1024} KB"
+    return f"{limit} bytes"
 
 
 @enforces("RESP-4", "CB-4", "SLT-4", "SLT-5", "COV-1", "COV-2", "CB-3")
@@ -286,7 +296,7 @@ def case_report(
             raise CaseworkError("Say where the item is now, for example a locked cupboard, or that it is still on the device")
     bag = Mailbag()
     now = clock.now()
-    with transaction.atomic():
+    with _atomic_with_files() as written:
         case = Case.objects.create(
             reference=_new_reference(), source=source, category=category, what_happened=what_happened.strip(),
             location_kind=location_kind, platform=platform.strip()[:120], url_or_sender=url_or_sender.strip()[:500],
@@ -319,7 +329,7 @@ def case_report(
                          physical_location=physical_location, held_by=held_by or _label(user),
                          reason="known_hash" if known_hash_hit else "indecent_flag", bag=bag)
         elif upload is not None:
-            _store_file(case, upload, content_type, user)
+            _store_file(case, upload, content_type, user, written)
         audit_record(action="case.reported", obj=case, detail={"category": category, "source": source})
     bag.send()
     return case
@@ -526,26 +536,39 @@ def _custody(evidence: Evidence, action: str, user=None, detail: str = "") -> No
                                 action=action, detail=detail[:300])
 
 
-def _store_file(case: Case, upload: Upload, content_type: str, user) -> Evidence:
-    """Encrypt and store; the caller holds the transaction. If it rolls back, the ciphertext left
-    on disk is unreadable (its wrapped key was never committed) and verify-evidence ignores it."""
+@contextmanager
+def _atomic_with_files():
+    """transaction.atomic() that owns the vault files written inside it (write-then-commit): the
+    block appends each storage name it writes, and if the block fails — so the rows naming those
+    files roll back — the files are deleted before the error goes on. A crash between write and
+    commit leaves an unreferenced file, which vault_orphans_sweep removes."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            yield written
+    except BaseException:
+        for name in written:
+            vault.remove_file(name)
+        raise
+
+
+def _store_file(case: Case, upload: Upload, content_type: str, user, written: list[str]) -> Evidence:
+    """Encrypt and store; the caller holds the transaction (_atomic_with_files), which removes the
+    file again if anything in it fails."""
     digest = vault.sha256_hex(upload.content)
     stored = vault.encrypt_and_store(upload.content)
-    try:
-        evidence = Evidence.objects.create(
-            case=case, kind=upload.kind, description=upload.description.strip(), captured_at=upload.captured_at,
-            site_address=upload.site_address.strip()[:500], original_name=(upload.name or "upload")[:255],
-            content_type=content_type, size=len(upload.content), sha256=digest, storage_name=stored["storage_name"],
-            nonce=stored["nonce"], added_by=user, added_by_label=_label(user), added_at=clock.now(),
-        )
-        EvidenceKey.objects.create(evidence=evidence, wrapped_key=stored["wrapped_key"], wrap_nonce=stored["wrap_nonce"])
-        _custody(evidence, "uploaded", user, f"SHA-256 {digest}")
-        _event(case, "evidence_added", f"Evidence added: {evidence.get_kind_display()} “{evidence.original_name}”, "
-               f"SHA-256 {digest}.", user)
-        audit_record(action="evidence.uploaded", obj=evidence, detail={"case": case.reference, "sha256": digest})
-    except Exception:
-        vault.remove_file(stored["storage_name"])
-        raise
+    written.append(stored["storage_name"])
+    evidence = Evidence.objects.create(
+        case=case, kind=upload.kind, description=upload.description.strip(), captured_at=upload.captured_at,
+        site_address=upload.site_address.strip()[:500], original_name=(upload.name or "upload")[:255],
+        content_type=content_type, size=len(upload.content), sha256=digest, storage_name=stored["storage_name"],
+        nonce=stored["nonce"], added_by=user, added_by_label=_label(user), added_at=clock.now(),
+    )
+    EvidenceKey.objects.create(evidence=evidence, wrapped_key=stored["wrapped_key"], wrap_nonce=stored["wrap_nonce"])
+    _custody(evidence, "uploaded", user, f"SHA-256 {digest}")
+    _event(case, "evidence_added", f"Evidence added: {evidence.get_kind_display()} “{evidence.original_name}”, "
+           f"SHA-256 {digest}.", user)
+    audit_record(action="evidence.uploaded", obj=evidence, detail={"case": case.reference, "sha256": digest})
     return evidence
 
 
@@ -560,8 +583,8 @@ def evidence_add_file(*, case: Case, user, upload: Upload, may_be_indecent: bool
         upload.content = None
         return _slt5_protocol(case, user, upload.description, physical_location, held_by, "indecent_flag")
     content_type = _check_upload(upload)
-    with transaction.atomic():
-        return _store_file(case, upload, content_type, user)
+    with _atomic_with_files() as written:
+        return _store_file(case, upload, content_type, user, written)
 
 
 def _slt5_protocol(case, user, description, physical_location, held_by, reason) -> Evidence:
@@ -689,6 +712,37 @@ def evidence_verify_all() -> list[dict]:
                 row["status"], row["reason"] = "mismatch", str(exc)
         results.append(row)
     return results
+
+
+ORPHAN_GRACE = timedelta(hours=1)
+
+
+def vault_orphans_sweep(now: datetime) -> int:
+    """Remove vault files no committed row needs: ciphertext whose transaction rolled back or whose
+    process died before commit (no Evidence names it), and ciphertext left after an SLT-5 shred.
+    Unreferenced files younger than ORPHAN_GRACE are left alone: their transaction may still be open."""
+    directory = vault.evidence_dir()
+    names = {p.name: p for p in directory.iterdir() if p.is_file() and vault.is_storage_name(p.name)}
+    if not names:
+        return 0
+    referenced = dict(Evidence.objects.filter(storage_name__in=list(names)).values_list("storage_name", "id"))
+    shredded = set(EvidenceShred.objects.filter(evidence_id__in=list(referenced.values())).values_list("evidence_id", flat=True))
+    cutoff = now.timestamp()
+    removed = 0
+    for name, path in names.items():
+        if name in referenced:
+            if referenced[name] not in shredded:
+                continue
+        else:
+            try:
+                if cutoff - path.stat().st_mtime < ORPHAN_GRACE.total_seconds():
+                    continue
+            except FileNotFoundError:
+                continue
+        vault.remove_file(name)
+        removed += 1
+        logger.info("Removed vault file %s (%s)", name, "shredded" if name in referenced else "never committed")
+    return removed
 
 
 # ---------------------------------------------------------------- deadlines

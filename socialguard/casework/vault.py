@@ -135,6 +135,11 @@ def encrypt_and_store(content: bytes) -> dict:
     return {"storage_name": storage_name, "nonce": nonce, "wrapped_key": wrapped, "wrap_nonce": wrap_nonce}
 
 
+def is_storage_name(name: str) -> bool:
+    """A name encrypt_and_store could have chosen (48 lowercase hex digits)."""
+    return len(name) == 48 and all(c in "0123456789abcdef" for c in name)
+
+
 def remove_file(storage_name: str) -> None:
     if storage_name:
         try:

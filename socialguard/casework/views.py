@@ -1,17 +1,18 @@
 """Casework pages: thin views (permission → form → service → redirect)."""
 
 import re
-from collections import Counter, defaultdict
-from datetime import timedelta
+from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from socialguard import clock
@@ -545,8 +546,9 @@ def case_export(request, reference):
     context["school_name"] = get_pack().school_name
     html = render_to_string("casework/export.html", context)
     pdf = weasyprint.HTML(string=html).write_pdf()
-    audit_record(action="case.exported", obj=case, detail={"format": "pdf"})
-    services._event(case, "exported", "Case report exported as PDF.", request.user)
+    with transaction.atomic():
+        audit_record(action="case.exported", obj=case, detail={"format": "pdf"})
+        services._event(case, "exported", "Case report exported as PDF.", request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{case.reference}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -559,6 +561,31 @@ def case_export(request, reference):
 def _bars(counts: dict, labels: dict | None = None) -> list[dict]:
     top = max(counts.values(), default=0) or 1
     return [{"label": (labels or {}).get(k, k), "value": v, "width": round(300 * v / top)} for k, v in counts.items()]
+
+
+def _month_key(moment) -> str:
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def calendar_months(now, count: int = 12) -> list[str]:
+    """The last `count` calendar months ("YYYY-MM", oldest first) ending with the month of `now`,
+    in the school's time zone — exact month arithmetic, not 31-day steps."""
+    local = timezone.localtime(now) if timezone.is_aware(now) else now
+    year, month = local.year, local.month
+    keys = []
+    for _ in range(count):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return keys[::-1]
+
+
+def _month_label(key: str) -> str:
+    year, month = key.split("-")
+    return f"{_MONTH_NAMES[int(month) - 1]} {year}"
+
+
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @require("cases.dashboard")
@@ -577,12 +604,9 @@ def dashboard(request):
     scale = max([r["value"] for r in triage_rows] + [triage_hours]) or 1
     for row in triage_rows:
         row["width"] = round(300 * row["value"] / scale)
-    months = defaultdict(int)
-    for i in range(11, -1, -1):
-        first = (now.replace(day=1) - timedelta(days=31 * i)).strftime("%Y-%m")
-        months[first] = 0
+    months = dict.fromkeys(calendar_months(now), 0)
     for case in cases:
-        key = case.created_at.strftime("%Y-%m")
+        key = _month_key(case.created_at)
         if key in months:
             months[key] += 1
     return render(request, "casework/dashboard.html", {
@@ -591,7 +615,7 @@ def dashboard(request):
         "triage_rows": triage_rows,
         "triage_deadline": triage_hours,
         "triage_deadline_x": round(300 * triage_hours / scale),
-        "month_bars": _bars(dict(sorted(months.items()))),
+        "month_bars": _bars(months, {key: _month_label(key) for key in months}),
         "now": now,
     })
 

@@ -91,7 +91,7 @@ def test_it_refuses_unknown_types_and_corrupt_files(client, handled, content, me
 def test_it_refuses_an_oversized_upload(client, handled):
     with override_settings(UPLOAD_MAX_BYTES=1000):
         response = upload(client, handled, b"a" * 2000, name="big.txt")
-    assert response.status_code == 400 and "too large" in response.content.decode()
+    assert response.status_code == 400 and "too large: upload a file smaller than 1000 bytes" in response.content.decode()
     assert not Evidence.objects.exists()
 
 
