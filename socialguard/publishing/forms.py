@@ -53,6 +53,13 @@ class DraftForm(forms.Form):
         required=False,
         help_text="JPG, PNG or WebP. Location and camera details are removed before anything is published.",
     )
+    image_descriptions = forms.CharField(
+        label="Describe the new images (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="One line for each new image, in the order you chose them. The description is "
+        "published with the image for people who use screen readers: do not name pupils.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

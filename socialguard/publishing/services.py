@@ -411,6 +411,47 @@ class NewImage:
     alt_text: str = ""
 
 
+ALT_TEXT_MAX = 300
+
+
+def image_descriptions(text: str | None, files) -> list[str]:
+    """The image descriptions typed one line per new image; missing lines are empty."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    if len(lines) > len(files):
+        raise PublishingError(
+            f"You gave {len(lines)} image descriptions for {len(files)} new "
+            f"image{'s' if len(files) != 1 else ''}: give one line for each image",
+            "image_descriptions",
+        )
+    for number, line in enumerate(lines, start=1):
+        if len(line) > ALT_TEXT_MAX:
+            raise PublishingError(
+                f"The description of image {number} must be {ALT_TEXT_MAX} characters or fewer",
+                "image_descriptions",
+            )
+    return lines + [""] * (len(files) - len(lines))
+
+
+@enforces("PRIN-d")
+def _check_descriptions(images: list[NewImage], channel: str) -> None:
+    """A description is published with its image, so it gets the same blocking checks as the text."""
+    for image in images:
+        if not image.alt_text.strip():
+            continue
+        blocking = [
+            f
+            for f in check_text(text=image.alt_text, channel=channel).findings
+            if f.severity == "block"
+        ]
+        if blocking:
+            raise PublishingError(
+                f"The description of {image.name} cannot be published: {blocking[0].message}",
+                "image_descriptions",
+            )
+
+
 def _channel_of(draft: Draft) -> str:
     """The strictest channel of a draft's accounts: social media if any, else website/newsletter."""
     channels = {a.channel for a in draft.accounts.all()}
@@ -514,6 +555,11 @@ def draft_save(
         )
     for image in new_images:
         media.image_format(image.data)
+        if len(image.alt_text) > ALT_TEXT_MAX:
+            raise PublishingError(
+                f"An image description must be {ALT_TEXT_MAX} characters or fewer",
+                "image_descriptions",
+            )
     with transaction.atomic():
         previous_state = draft.state if draft else None
         draft = draft or Draft(author=author)
@@ -524,6 +570,7 @@ def draft_save(
         draft.accounts.set(accounts)
         if remove_image_ids:
             draft.images.filter(pk__in=remove_image_ids).delete()
+        _check_descriptions(list(new_images), _channel_of(draft))
         _store_images(draft, list(new_images))
         reset = previous_state in ("submitted", "approved", "returned")
         if reset or previous_state is None:

@@ -115,8 +115,11 @@ def draft_list(request):
 
 
 def _images_from(request, form) -> list[services.NewImage]:
+    files = form.cleaned_data.get("images") or []
+    descriptions = services.image_descriptions(form.cleaned_data.get("image_descriptions"), files)
     return [
-        services.NewImage(name=f.name, data=f.read()) for f in form.cleaned_data.get("images") or []
+        services.NewImage(name=f.name, data=f.read(), alt_text=alt)
+        for f, alt in zip(files, descriptions, strict=True)
     ]
 
 
@@ -140,6 +143,7 @@ def _draft_form_page(request, draft=None):
         data = form.cleaned_data
         remove = [int(i) for i in request.POST.getlist("remove_image") if i.isdigit()]
         try:
+            new_images = _images_from(request, form)
             draft = services.draft_save(
                 author=person,
                 draft=draft,
@@ -147,7 +151,7 @@ def _draft_form_page(request, draft=None):
                 text=data["text"],
                 account_ids=[a.pk for a in data["accounts"]],
                 scheduled_for=data["scheduled_for"],
-                new_images=_images_from(request, form),
+                new_images=new_images,
                 remove_image_ids=remove,
             )
         except media.ImageRefused as exc:

@@ -18,13 +18,17 @@ def test_draft_check_approve_publish_in_the_browser(page, live_server, demo_scho
     page.fill("#id_title", "Netball final")
     page.check("label:has-text('School website news')")
     page.locator("#id_text").press_sequentially(
-        "Well done to Leo Martin! Ring 07700 900123 for photos."
+        "Well done to Chloe Brown! Ring 07700 900123 for photos."
     )
     page.wait_for_selector("#sg-live-check mark.sg-finding--block")
+    # Chloe Brown (PUP-003) is on the demo's restricted list: her name blocks, like the number.
+    blocked = page.locator("#sg-live-check mark.sg-finding--block").all_inner_texts()
+    assert any(t.startswith("Chloe Brown") for t in blocked)
+    assert any(t.startswith("07700 900123") for t in blocked)
     assert "PRIN-d" in page.inner_text("#sg-live-check")
     assert Axe().run(page).violations_count == 0
     page.click("button:has-text('Save and check')")
-    assert page.locator("mark.sg-finding--block").count() >= 1
+    assert page.locator("mark.sg-finding--block").count() == 2
     page.click("a:has-text('Change the draft')")
     page.fill("#id_text", "Well done to our netball team on reaching the final!")
     page.click("button:has-text('Save and check')")

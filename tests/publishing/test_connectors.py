@@ -225,3 +225,75 @@ def test_it_escapes_html_in_the_news_page_and_feed(author, officer, website, cli
     feed = client.get("/publishing/news/feed.xml").content.decode()
     assert "<script>" not in feed and "&lt;script&gt;" in feed
     assert "<b>Big</b>" not in feed
+
+
+REMOTES = {
+    # connector: (publish path, publish answer, account kwargs, DELETE path, remote result)
+    "mastodon": (
+        "/api/v1/statuses",
+        {"id": "s9", "url": "https://social.example/@school/s9"},
+        {},
+        "/api/v1/statuses/s9",
+        "Deleted from Mastodon.",
+    ),
+    "facebook": (
+        "/v21.0/12345/feed",
+        {"id": "12345_678"},
+        {"remote_account_id": "12345"},
+        "/v21.0/12345_678",
+        "Deleted from the Facebook page.",
+    ),
+    "x": (
+        "/2/tweets",
+        {"data": {"id": "1850", "text": "Fair"}},
+        {"remote_account_id": "StMartins"},
+        "/2/tweets/1850",
+        "Deleted from X.",
+    ),
+}
+
+
+def _published_on(fake_service, connector, author, officer):
+    path, answer, kwargs, *_ = REMOTES[connector]
+    base = fake_service.url + ("/v21.0" if connector == "facebook" else "")
+    account = _account(connector, base, **kwargs)
+    fake_service.answer("POST", path, (200, answer))
+    draft = services.draft_save(
+        author=author.person, text="Sports day is on Friday.", account_ids=[account.pk]
+    )
+    services.draft_submit(draft=draft, author=author.person)
+    services.draft_approve(draft=draft, user=officer)
+    return ArchiveItem.objects.get(account=account)
+
+
+@pytest.mark.clause("PRIN-b")
+@pytest.mark.clause("OFF-2")
+@pytest.mark.parametrize("connector", sorted(REMOTES))
+def test_it_takes_a_post_down_from_the_remote_service_and_keeps_the_record(
+    fake_service, author, officer, connector
+):
+    from socialguard.publishing.models import Takedown
+
+    item = _published_on(fake_service, connector, author, officer)
+    *_, delete_path, said = REMOTES[connector]
+    fake_service.answer("DELETE", delete_path, (200, {}))
+    takedown = services.item_take_down(item=item, user=officer, reason="A parent asked.")
+    delete = fake_service.requests[-1]
+    assert (delete["method"], delete["path"]) == ("DELETE", delete_path)
+    assert delete["headers"]["Authorization"] == "Bearer secret-token-1234"
+    assert takedown.remote_result == said
+    assert ArchiveItem.objects.filter(pk=item.pk).exists() and Takedown.objects.count() == 1
+
+
+@pytest.mark.clause("PRIN-b")
+@pytest.mark.parametrize("connector", sorted(REMOTES))
+def test_it_records_a_takedown_the_service_refused_and_says_to_remove_it_by_hand(
+    fake_service, author, officer, connector
+):
+    item = _published_on(fake_service, connector, author, officer)
+    *_, delete_path, _said = REMOTES[connector]
+    fake_service.answer("DELETE", delete_path, (500, {"error": "down"}))
+    takedown = services.item_take_down(item=item, user=officer, reason="A parent asked.")
+    assert "refused (500)" in takedown.remote_result
+    assert "Remove it by hand" in takedown.remote_result
+    assert ArchiveItem.objects.filter(pk=item.pk).exists()

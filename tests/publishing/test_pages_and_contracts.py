@@ -275,3 +275,24 @@ def test_the_demo_loads_and_is_idempotent(db):
     assert {"draft", "submitted", "returned", "published"} <= states
     assert Draft.objects.filter(verdict="block").exists()
     assert services.overdue_pages()
+
+
+@pytest.mark.clause("PRIN-b")
+def test_the_officer_takes_a_post_down_from_the_archive_page(submitted, officer, client):
+    from socialguard.publishing.models import ArchiveItem, Takedown
+    from tests.conftest import sign_in
+
+    services.draft_approve(draft=submitted(), user=officer)
+    item = ArchiveItem.objects.get()
+    sign_in(client, officer)
+    url = f"/publishing/archive/{item.pk}/"
+    page = client.get(url).content.decode()
+    assert "The choir sings" in page and 'name="reason"' in page
+    empty = client.post(url, {"reason": "  "})
+    assert empty.status_code == 400
+    assert "Enter why the post is being taken down" in empty.content.decode()
+    assert client.post(url, {"reason": "A parent asked us to remove it."}).status_code == 302
+    again = client.post(url, {"reason": "Twice"})
+    assert again.status_code == 400 and "already been taken down" in again.content.decode()
+    assert Takedown.objects.count() == 1 and ArchiveItem.objects.filter(pk=item.pk).exists()
+    assert "A parent asked us to remove it." in client.get(url).content.decode()
