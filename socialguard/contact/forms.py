@@ -79,6 +79,12 @@ def directory_search(text: str, exclude=None, limit: int = 10):
 
 
 class ContactCheckForm(forms.Form):
+    sender_role = forms.ChoiceField(
+        label="Who is making contact?",
+        required=False,
+        help_text="Leave it as you, or choose a kind of person to check the rules for them",
+        error_messages={"invalid_choice": "Choose who is making contact from the list"},
+    )
     recipient_kind = forms.ChoiceField(
         label="Who are you contacting?",
         widget=forms.RadioSelect,
@@ -120,6 +126,7 @@ class ContactCheckForm(forms.Form):
         self.person = getattr(user, "person", None)
         self.can_search = can_search
         ruleset = contact_ruleset()
+        self.fields["sender_role"].choices = [("", "Me")] + list(ruleset.role_labels.items())
         kinds = [("person", "Someone from the directory")] if can_search else []
         kinds += [(kind, label or ruleset.role_labels[kind]) for kind, label in RECIPIENT_KINDS]
         self.fields["recipient_kind"].choices = kinds

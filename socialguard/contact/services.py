@@ -150,6 +150,16 @@ def _permission_note(request: CheckRequest, now: datetime) -> tuple[bool, str]:
     return True, ""
 
 
+def _check_context(request: CheckRequest) -> None:
+    """Refuse a context that contradicts itself, naming the field to change."""
+    if request.permission_id is not None and not request.on_trip:
+        raise ContactError(
+            "on_trip",
+            "a withheld-number permission is only for a school trip: say you are on the trip, "
+            "or leave the permission out",
+        )
+
+
 def _roles(person: Person | None, roles, field: str) -> frozenset[str]:
     if roles is None and person is not None:
         roles = frozenset(person.role_ids)
@@ -173,6 +183,7 @@ def contact_check(*, request: CheckRequest, asked_by=None, via: str = "web") -> 
     sender_roles = _roles(request.sender, request.sender_roles, "sender")
     recipient_roles = _roles(request.recipient, request.recipient_roles, "recipient")
     live, note = _permission_note(request, now)
+    _check_context(request)
     try:
         query = ContactQuery(
             sender_roles=sender_roles,

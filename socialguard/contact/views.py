@@ -98,12 +98,17 @@ def check(request):
     answer = None
     if request.method == "POST" and form.is_valid():
         person = user_person(request.user)
+        sender_role = form.cleaned_data["sender_role"]
+        if sender_role:  # checking for a kind of person, not for yourself
+            person, roles = None, frozenset({sender_role})
+        else:
+            roles = user_roles(request.user) or None
         try:
             result = services.contact_check(
                 request=CheckRequest(
                     channel=form.cleaned_data["channel"],
                     sender=person,
-                    sender_roles=user_roles(request.user) or None,
+                    sender_roles=roles,
                     recipient=form.chosen,
                     recipient_roles=form.recipient_roles(),
                     on_trip=form.cleaned_data["on_trip"],

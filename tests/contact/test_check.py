@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from socialguard import clock
 from socialguard.audit.models import AuditEvent
+from tests.conftest import sign_in
 from tests.contact.helpers import at, granted_permission, make_trip
 
 CONTRACT_KEYS = ["allowed", "clauses", "reason", "conditions", "alternatives"]
@@ -257,3 +258,174 @@ def test_it_exits_2_when_an_argument_is_missing(capsys):
 
         main(["socialguard", "may-contact", "--sender-role", "staff", "--channel", "letter"])
     assert exit_info.value.code == 2
+
+
+# ---- contradictory context (bad input naming the field) ----------------------------------------
+
+
+@pytest.fixture
+def live_permission(make_user):
+    head = make_user("headteacher", "staff").person
+    teacher = make_user("staff", external_id="STAFF-903")
+    trip = make_trip(teacher.person)
+    permission = granted_permission(
+        teacher.person, trip, "2026-03-10 00:00", "2026-03-12 00:00", head
+    )
+    return teacher, permission
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-5")
+def test_it_refuses_a_permission_off_a_trip_in_the_cli_naming_the_field(capsys, live_permission):
+    _, permission = live_permission
+    with clock.frozen(at("2026-03-11 10:00")):
+        code, data = run_cli(
+            capsys, "--sender", "STAFF-903", "--recipient-role", "parent",
+            "--channel", "withheld_number", "--permission", str(permission.pk),
+        )  # fmt: skip
+
+    assert code == 2
+    assert data["error"]["field"] == "on_trip"
+    assert "only for a school trip" in data["error"]["message"]
+    assert not AuditEvent.objects.filter(action="contact.checked").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-5")
+def test_it_refuses_a_permission_off_a_trip_in_the_api_naming_the_field(client, live_permission):
+    teacher, permission = live_permission
+    sign_in(client, teacher)
+    with clock.frozen(at("2026-03-11 10:00")):
+        response = client.post(
+            "/api/v1/checks/contact",
+            {"recipient_role": "parent", "channel": "withheld_number", "permission": permission.pk},
+            content_type="application/json",
+        )
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("on_trip: a withheld-number permission is only")
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-5")
+def test_it_refuses_a_permission_off_a_trip_on_the_screen_naming_the_field(client, live_permission):
+    teacher, permission = live_permission
+    sign_in(client, teacher)
+    with clock.frozen(at("2026-03-11 10:00")):
+        response = client.post(
+            reverse("contact_check"),
+            {"recipient_kind": "parent", "channel": "withheld_number", "permission": permission.pk},
+        )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_on_trip-error"' in html
+    assert "a withheld-number permission is only for a school trip" in html
+    assert "sg-answer__title" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-5")
+def test_it_refuses_a_permission_for_a_kind_of_person_on_the_screen(client, live_permission):
+    teacher, permission = live_permission
+    sign_in(client, teacher)
+    with clock.frozen(at("2026-03-11 10:00")):
+        response = client.post(
+            reverse("contact_check"),
+            {"sender_role": "staff", "recipient_kind": "parent", "channel": "withheld_number",
+             "on_trip": "on", "permission": permission.pk},
+        )  # fmt: skip
+
+    html = response.content.decode()
+    assert 'id="id_permission-error"' in html and "belongs to a person" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("COV-3")
+def test_it_checks_for_a_kind_of_person_on_the_screen(client, signed_in):
+    signed_in("staff")
+    response = client.post(
+        reverse("contact_check"),
+        {"sender_role": "volunteer", "recipient_kind": "pupil", "channel": "personal_email"},
+    )
+
+    assert "No, this is not allowed" in response.content.decode()
+    event = AuditEvent.objects.filter(action="contact.checked").latest("id")
+    assert event.detail["sender_roles"] == ["volunteer"]
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PRIN-i")
+def test_it_names_an_unknown_sender_role_on_the_screen(client, signed_in):
+    signed_in("staff")
+    response = client.post(
+        reverse("contact_check"),
+        {"sender_role": "teacher", "recipient_kind": "pupil", "channel": "school_email"},
+    )
+
+    assert "Choose who is making contact from the list" in response.content.decode()
+
+
+# ---- done when: a teacher's withheld-number permission, from request to expiry (PAR-5) --------
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-5")
+@pytest.mark.clause("OFF-4")
+def test_it_honours_a_granted_permission_during_the_trip_and_refuses_it_after(
+    client, capsys, make_user
+):
+    head = make_user("headteacher", "staff")
+    teacher = make_user("staff", external_id="STAFF-904")
+    make_user("parent", external_id="PAR-904")
+    trip = make_trip(teacher.person, starts="2026-03-10", days=2)
+
+    sign_in(client, teacher)
+    with clock.frozen(at("2026-03-01 09:00")):
+        response = client.post(
+            reverse("contact_permission_new"),
+            {"trip": trip.pk, "reason": "No signal", "starts_on": "10/3/2026", "ends_on": "11/3/2026"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    permission = trip.withheld_permissions.get()
+    assert permission.status == "pending"
+
+    sign_in(client, head)
+    with clock.frozen(at("2026-03-02 09:00")):
+        response = client.post(
+            reverse("contact_permission", args=[permission.pk]), {"decision": "grant"}
+        )
+    assert response.status_code == 302
+    permission.refresh_from_db()
+    assert permission.status == "granted" and permission.decided_by == head.person
+
+    ask = {"recipient_kind": "parent", "channel": "withheld_number", "on_trip": "on"}
+    cli = ["--sender", "STAFF-904", "--recipient", "PAR-904", "--channel", "withheld_number",
+           "--on-trip", "--permission", str(permission.pk)]  # fmt: skip
+    sign_in(client, teacher)
+    with clock.frozen(at("2026-03-11 15:00")):  # during the trip
+        page = client.post(reverse("contact_check"), {**ask, "permission": permission.pk})
+        api = client.post(
+            "/api/v1/checks/contact",
+            {"recipient_role": "parent", "channel": "withheld_number", "on_trip": True,
+             "permission": permission.pk},
+            content_type="application/json",
+        )  # fmt: skip
+        during = run_cli(capsys, *cli)
+    assert "Yes, with conditions" in page.content.decode()
+    assert api.json()["allowed"] is True and api.json()["clauses"] == ["PAR-5", "OFF-4"]
+    assert during[0] == 0 and during[1]["allowed"] is True
+
+    with clock.frozen(at("2026-03-12 09:00")):  # the permission has expired
+        page = client.post(reverse("contact_check"), {**ask, "permission": permission.pk})
+        api = client.post(
+            "/api/v1/checks/contact",
+            {"recipient_role": "parent", "channel": "withheld_number", "on_trip": True,
+             "permission": permission.pk},
+            content_type="application/json",
+        )  # fmt: skip
+        after = run_cli(capsys, *cli)
+    assert "Choose one of your live withheld-number permissions" in page.content.decode()
+    assert api.json()["allowed"] is False and "expired" in api.json()["reason"]
+    assert after[0] == 1 and "expired" in after[1]["reason"]
+    assert AuditEvent.objects.filter(action="contact.withheld_granted").exists()
