@@ -62,3 +62,47 @@ def test_dsl_checks_a_photo_and_a_withdrawal_lists_the_post(
     page.fill("#id_note", "Removed the post from the school website news")
     page.click("button:has-text('Mark as done')")
     assert "Takedown marked as done" in page.inner_text("main")
+
+
+@pytest.mark.clause("IMG-1", "IMG-3")
+def test_parent_answers_the_e_consent_form_on_a_phone(browser, live_server, demo_school):
+    """The emailed link on a 375 px phone screen: no sideways scrolling, no axe-core violations,
+    first a clear error for a missing answer, then the answer recorded and the link used up."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from socialguard.consent import services
+    from socialguard.people.models import Person
+
+    child = Person.objects.get(external_id="PUP-001")
+    parent = Person.objects.filter(children_links__child=child).first()
+    link = services.consent_link_create(parent=parent, child=child)
+    url = f"{live_server.url}/consent/form/{services.consent_link_token(link)}/"
+
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    try:
+        page.goto(url)
+        assert "Online and public" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+
+        page.click("button[type=submit]")
+        assert "There is a problem" in page.inner_text("main")
+        assert Axe().run(page).violations_count == 0
+
+        for purpose in ("internal", "print", "website", "social_media"):
+            page.check(f"#id_{purpose}_0")  # yes
+        page.check("#id_press_1")  # no
+        page.check("#id_biometric_0")  # written consent
+        page.check("#id_child_refuses_1")  # no
+        page.click("button[type=submit]")
+        assert "Your answers are recorded" in page.inner_text("h1")
+        status = services.consent_status(child)
+        assert status["purposes"]["website"]["consented"] is True
+        assert status["purposes"]["press"]["consented"] is False
+        assert page.goto(url).status == 410
+    finally:
+        context.close()
