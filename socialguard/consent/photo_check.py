@@ -1,8 +1,8 @@
 """The photo check before publishing (IMG-3) and the picture of its result.
 
 Each face gets one status:
-- restricted: a restricted child is within ``threshold`` (generous, chosen for recall), even if
-  someone else is nearer: a restricted child who looks like a classmate is still blocked;
+- restricted: a restricted child is within their restricted threshold (generous, chosen for
+  recall; wider for a child enrolled from one photo than from two), even if someone else is nearer: a restricted child who looks like a classmate is still blocked;
 - consented / no_consent: the nearest enrolled person is within ``identify_threshold`` (strict,
   so an unenrolled child is not mistaken for a consented one) and has / lacks consent for the
   purpose;
@@ -24,6 +24,7 @@ from socialguard.consent.faces import (
     Gallery,
     detect_and_embed,
     load_image,
+    restricted_threshold,
 )
 
 PURPOSES = ("internal", "print", "website", "social_media", "press")
@@ -68,16 +69,22 @@ def face_result(
     candidates: Sequence[tuple[str, float]],
     statuses: Mapping[str, Mapping[str, Any]],
     purpose: str,
-    threshold: float = DEFAULT_MATCH_THRESHOLD,
+    threshold: float | Mapping[str, float] = DEFAULT_MATCH_THRESHOLD,
     identify_threshold: float = IDENTIFY_MATCH_THRESHOLD,
 ) -> tuple[str | None, str, float | None]:
     """(external_id, status, distance) for a face, given the enrolled people near it.
 
-    ``candidates`` are (external_id, distance) pairs, nearest first.
+    ``candidates`` are (external_id, distance) pairs, nearest first. ``threshold`` is the
+    restricted threshold, one for everyone or per person (external_id -> distance).
     """
     for external_id, distance in candidates:
+        limit = (
+            threshold.get(external_id, DEFAULT_MATCH_THRESHOLD)
+            if isinstance(threshold, Mapping)
+            else threshold
+        )
         if (
-            distance <= threshold
+            distance <= limit
             and person_status(statuses.get(external_id), purpose) == RESTRICTED
         ):
             return external_id, RESTRICTED, distance
@@ -85,6 +92,11 @@ def face_result(
         external_id, distance = candidates[0]
         return external_id, person_status(statuses.get(external_id), purpose), distance
     return None, UNKNOWN, None
+
+
+def restricted_thresholds(gallery: Gallery) -> dict[str, float]:
+    """Each enrolled person's restricted threshold, by how many photos of them are enrolled."""
+    return {eid: restricted_threshold(n) for eid, n in gallery.photo_counts.items()}
 
 
 def photo_verdict(statuses: Sequence[str]) -> str:
@@ -100,24 +112,26 @@ def check_photo(
     gallery: Gallery,
     statuses: Mapping[str, Mapping[str, Any]],
     purpose: str,
-    threshold: float = DEFAULT_MATCH_THRESHOLD,
+    threshold: float | None = None,
     identify_threshold: float = IDENTIFY_MATCH_THRESHOLD,
 ) -> dict:
     """Check a photo against the enrolled gallery for one purpose (DESIGN.md contract).
 
     ``statuses`` maps external_id -> {"restricted": bool, "purposes": set[str]}; an enrolled
-    person missing from it counts as having no consent.
+    person missing from it counts as having no consent. Without ``threshold`` each restricted
+    child is matched within restricted_threshold(photos enrolled of them).
     Raises PhotoError for files that cannot be read and ValueError for an unknown purpose.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"Unknown purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
     faces = detect_and_embed(load_image(image_bytes))
-    widest = max(threshold, identify_threshold)
+    limits = threshold if threshold is not None else restricted_thresholds(gallery)
+    widest = max(threshold or DEFAULT_MATCH_THRESHOLD, identify_threshold)
     matches = gallery.candidates([face.embedding for face in faces], widest) if faces else []
     results = []
     for face, candidates in zip(faces, matches, strict=True):
         external_id, status, distance = face_result(
-            candidates, statuses, purpose, threshold, identify_threshold
+            candidates, statuses, purpose, limits, identify_threshold
         )
         results.append(
             {

@@ -296,7 +296,7 @@ def consent_status(person: Person) -> dict:
         "restricted": restricted,
         "purposes": purposes,
         "biometric": {"allowed": decision.allowed, "reason": decision.reason},
-        "enrolled": person.face_embeddings.exists(),
+        "enrolled": person.face_embeddings.count(),  # photos enrolled
     }
 
 
@@ -589,8 +589,10 @@ def gallery_size() -> int:
     return FaceEmbedding.objects.values("person").distinct().count()
 
 
-def match_threshold() -> float:
-    return consent_settings().match_threshold or faces.DEFAULT_MATCH_THRESHOLD
+def match_threshold(enrolled: faces.Gallery) -> float | dict[str, float]:
+    """The restricted threshold: the pack's, for everyone, when it sets one; otherwise each
+    person's by how many photos of them are enrolled (faces.restricted_threshold)."""
+    return consent_settings().match_threshold or photo_check.restricted_thresholds(enrolled)
 
 
 def _embed(data: bytes) -> list:
@@ -657,9 +659,12 @@ def photo_check_run(
     _check_size(data)
     found = _embed(data)
     enrolled = gallery()
-    threshold = match_threshold()
-    identify = min(faces.IDENTIFY_MATCH_THRESHOLD, threshold)
-    widest = max(threshold, identify)
+    threshold = match_threshold(enrolled)
+    if isinstance(threshold, float):  # the pack's, for everyone
+        identify = min(faces.IDENTIFY_MATCH_THRESHOLD, threshold)
+        widest = max(threshold, identify)
+    else:  # per person: every restricted threshold is wider than the identify threshold
+        identify, widest = faces.IDENTIFY_MATCH_THRESHOLD, faces.DEFAULT_MATCH_THRESHOLD
     candidates = enrolled.candidates([f.embedding for f in found], widest) if found else []
     statuses = statuses_for({e for c in candidates for e, _ in c})
     results = []

@@ -292,7 +292,7 @@ def restricted(request):
             "person": p,
             "reason": services.restricted_reason(p) if show_reasons else "",
             "photos": list(p.reference_photos.all()),
-            "enrolled": p.face_embeddings.exists(),
+            "enrolled": p.face_embeddings.count(),  # photos enrolled
         }
         for p in people
     ]

@@ -39,11 +39,12 @@ def _clause_ids_in(node) -> list[str]:
             isinstance(sub, ast.Call)
             and isinstance(sub.func, ast.Attribute)
             and sub.func.attr == "clause"
-            and sub.args
-            and isinstance(sub.args[0], ast.Constant)
-            and isinstance(sub.args[0].value, str)
-        ):
-            found.append(sub.args[0].value)
+        ):  # @pytest.mark.clause("IMG-1", "IMG-3") names both
+            found += [
+                arg.value
+                for arg in sub.args
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+            ]
     return found
 
 

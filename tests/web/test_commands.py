@@ -58,6 +58,10 @@ def test_policy_trace_lists_clauses_code_and_tests(capsys):
     assert "socialguard.people.services:people_import" in rows["COV-3"]["code"]
     assert any("test_it_covers_an_unknown_platform" in t for t in rows["COV-1"]["tests"])
     assert rows["COV-1"]["kind"] == "E"
+    # a mark naming several clauses counts for each of them
+    withdrawn = "test_takedown.py::test_it_lists_photos_for_takedown_when_consent_is_withdrawn"
+    assert any(t.endswith(withdrawn) for t in rows["IMG-1"]["tests"])
+    assert any(t.endswith(withdrawn) for t in rows["IMG-3"]["tests"])
 
 
 def test_policy_trace_text_lists_unproven_clauses(capsys):
