@@ -403,28 +403,25 @@ def test_it_honours_a_granted_permission_during_the_trip_and_refuses_it_after(
     cli = ["--sender", "STAFF-904", "--recipient", "PAR-904", "--channel", "withheld_number",
            "--on-trip", "--permission", str(permission.pk)]  # fmt: skip
     sign_in(client, teacher)
-    with clock.frozen(at("2026-03-11 15:00")):  # during the trip
-        page = client.post(reverse("contact_check"), {**ask, "permission": permission.pk})
-        api = client.post(
-            "/api/v1/checks/contact",
-            {"recipient_role": "parent", "channel": "withheld_number", "on_trip": True,
-             "permission": permission.pk},
-            content_type="application/json",
-        )  # fmt: skip
-        during = run_cli(capsys, *cli)
+
+    def ask_everywhere(moment):
+        """The same question on the screen, in the API and on the command line."""
+        with clock.frozen(at(moment)):
+            page = client.post(reverse("contact_check"), {**ask, "permission": permission.pk})
+            api = client.post(
+                "/api/v1/checks/contact",
+                {"recipient_role": "parent", "channel": "withheld_number", "on_trip": True,
+                 "permission": permission.pk},
+                content_type="application/json",
+            )  # fmt: skip
+            return page, api, run_cli(capsys, *cli)
+
+    page, api, during = ask_everywhere("2026-03-11 15:00")  # during the trip
     assert "Yes, with conditions" in page.content.decode()
     assert api.json()["allowed"] is True and api.json()["clauses"] == ["PAR-5", "OFF-4"]
     assert during[0] == 0 and during[1]["allowed"] is True
 
-    with clock.frozen(at("2026-03-12 09:00")):  # the permission has expired
-        page = client.post(reverse("contact_check"), {**ask, "permission": permission.pk})
-        api = client.post(
-            "/api/v1/checks/contact",
-            {"recipient_role": "parent", "channel": "withheld_number", "on_trip": True,
-             "permission": permission.pk},
-            content_type="application/json",
-        )  # fmt: skip
-        after = run_cli(capsys, *cli)
+    page, api, after = ask_everywhere("2026-03-12 09:00")  # the permission has expired
     assert "Choose one of your live withheld-number permissions" in page.content.decode()
     assert api.json()["allowed"] is False and "expired" in api.json()["reason"]
     assert after[0] == 1 and "expired" in after[1]["reason"]
