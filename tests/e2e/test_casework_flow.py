@@ -82,3 +82,41 @@ def test_report_triage_outcome_in_the_browser(browser, live_server, demo_school,
     sign_in(named, live_server, "trainee", demo_school)
     response = named.goto(f"{live_server.url}/cases/{case.reference}/")
     assert response.status in (403, 404)
+
+
+@pytest.mark.clause("RESP-4")
+@pytest.mark.clause("CB-6")
+def test_a_teacher_reports_from_a_phone_in_under_a_minute(browser, live_server, demo_school, tmp_path):
+    """The report form on a 375 px phone: no sideways scrolling, no axe-core violations, a clear
+    error for a missing answer, then the report sent with a screenshot within the minute."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        sign_in(phone, live_server, "teacher", demo_school)
+        started = time.monotonic()
+        phone.goto(f"{live_server.url}/cases/report/")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        assert Axe().run(phone).violations_count == 0
+        phone.fill("#id_what_happened", "Pupils are sharing a mocking video of a Year 8 pupil in a group chat.")
+        phone.click("button[type=submit]:has-text('Send')")
+        assert "There is a problem" in phone.inner_text("main")
+        assert Axe().run(phone).violations_count == 0
+
+        phone.check("input[name=category][value=cyberbullying_harassment]")
+        phone.fill("#id_platform", "Snapchat")
+        phone.fill("#id_url_or_sender", "Year 8 group chat")
+        phone.check("input[name=victim_aware][value=yes]")
+        phone.check("input[name=illegal_or_threats][value=no]")
+        phone.check("input[name=indecent_image][value=no]")
+        phone.set_input_files("input[type=file][name=file]", str(_screenshot(tmp_path)))
+        phone.fill("#id_captured_at", "2026-11-20T19:30")
+        phone.click("button[type=submit]:has-text('Send')")
+        reference = re.search(r"SG-\d{4}-[0-9A-F]{6}", phone.content())
+        assert reference and time.monotonic() - started < 60
+        case = Case.objects.get(reference=reference.group(0))
+        assert case.platform == "Snapchat" and case.evidence.count() == 1
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        context.close()
