@@ -152,41 +152,49 @@ def batch_start(*, uploads: list[Upload], purpose: str, actor) -> BatchCheck:
     return batch
 
 
-class _TooLarge(Exception):
-    pass
+class TooLarge(Exception):
+    """A zip holds more than it declares, or more than a batch may."""
 
 
 def _items(batch: BatchCheck, budget: list[int]) -> Iterator[tuple[str, bytes | None, str]]:
     """(name, data or None, message) for every file of the batch, read in memory."""
-    limit = settings.UPLOAD_MAX_BYTES
     for entry in batch.staged:
         data = crypto.photo_read(entry["stored"], UPLOADS)
         if entry["kind"] != "zip":
             yield entry["name"], data, ""
             continue
-        with _open_zip(entry["name"], data) as archive:
-            for info in _members(archive):
-                name = f"{entry['name']}: {info.filename}"
-                base = PurePosixPath(info.filename).name
-                if info.filename.startswith("__MACOSX/") or base.startswith("."):
-                    yield name, None, "Skipped: a system file, not a photo"
-                    continue
-                if info.flag_bits & 0x1:
-                    yield name, None, "Skipped: the file is protected by a password"
-                    continue
-                if info.file_size > limit:
-                    yield name, None, f"Skipped: larger than {_mb(limit)} MB"
-                    continue
-                try:
-                    with archive.open(info) as member:
-                        content = member.read(limit + 1)
-                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
-                    yield name, None, "Skipped: the file in the zip is damaged"
-                    continue
-                budget[0] += len(content)
-                if len(content) > limit or budget[0] > MAX_UNZIPPED_BYTES:
-                    raise _TooLarge
-                yield name, content, ""
+        yield from zip_photos(entry["name"], data, budget)
+
+
+def zip_photos(
+    zip_name: str, data: bytes, budget: list[int]
+) -> Iterator[tuple[str, bytes | None, str]]:
+    """(name, data or None, message) for every file in a zip, read in memory, never extracted.
+    budget[0] counts the bytes actually read; past MAX_UNZIPPED_BYTES, TooLarge is raised."""
+    limit = settings.UPLOAD_MAX_BYTES
+    with _open_zip(zip_name, data) as archive:
+        for info in _members(archive):
+            name = f"{zip_name}: {info.filename}"
+            base = PurePosixPath(info.filename).name
+            if info.filename.startswith("__MACOSX/") or base.startswith("."):
+                yield name, None, "Skipped: a system file, not a photo"
+                continue
+            if info.flag_bits & 0x1:
+                yield name, None, "Skipped: the file is protected by a password"
+                continue
+            if info.file_size > limit:
+                yield name, None, f"Skipped: larger than {_mb(limit)} MB"
+                continue
+            try:
+                with archive.open(info) as member:
+                    content = member.read(limit + 1)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+                yield name, None, "Skipped: the file in the zip is damaged"
+                continue
+            budget[0] += len(content)
+            if len(content) > limit or budget[0] > MAX_UNZIPPED_BYTES:
+                raise TooLarge
+            yield name, content, ""
 
 
 def _thumbnail(data: bytes, found: list[dict]) -> tuple[str, list[dict]]:
@@ -242,7 +250,7 @@ def batch_run(batch: BatchCheck) -> BatchCheck:
             batch.processed += 1
             batch.total = max(batch.total, batch.processed)
             batch.save(update_fields=["results", "processed", "total"])
-    except _TooLarge:
+    except TooLarge:
         _delete_files(batch, thumbs=True)
         batch.results, batch.state = [], "failed"
         batch.error = (

@@ -263,12 +263,17 @@ class MultipleFileField(forms.FileField):
 class BatchCheckForm(forms.Form):
     files = MultipleFileField(
         label="Zip file or photos",
+        required=False,
         help_text="A zip file of event photos, or several JPEG, PNG, WebP or HEIC photos "
         "(hold Ctrl or Cmd to choose more than one). Up to 300 photos at a time.",
-        error_messages={
-            "required": "Choose a zip file or photos to check",
-            "empty": "The file is empty",
-        },
+        error_messages={"empty": "The file is empty"},
+    )
+    folder = MultipleFileField(
+        label="Or a whole folder of photos",
+        required=False,
+        widget=MultipleFileInput(attrs={"webkitdirectory": True}),
+        help_text="Every photo in the folder is checked; other files in it are listed as skipped.",
+        error_messages={"empty": "A file in the folder is empty"},
     )
     purpose = forms.ChoiceField(
         label="Where will the photos be used?",
@@ -280,3 +285,11 @@ class BatchCheckForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["purpose"].choices = [(p.id, p.label) for p in consent_settings().purposes]
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = (cleaned.get("files") or []) + (cleaned.get("folder") or [])
+        if not chosen and "files" not in self.errors and "folder" not in self.errors:
+            self.add_error("files", "Choose a zip file, photos or a folder to check")
+        cleaned["uploads"] = chosen
+        return cleaned

@@ -489,7 +489,7 @@ def batch_new(request):
     if request.method == "POST" and form.is_valid():
         uploads = []
         try:
-            for upload in form.cleaned_data["files"]:
+            for upload in form.cleaned_data["uploads"]:
                 if upload.size > batches.MAX_UPLOAD_BYTES:
                     raise batches.BatchError(
                         f"{upload.name} is larger than {batches.MAX_UPLOAD_BYTES // (1024 * 1024)} MB. "
@@ -508,7 +508,7 @@ def batch_new(request):
     return _form_page(
         request, form, "Check a batch of photos", reverse("consent_check_photo"),
         submit="Check photos", multipart=True,
-        intro="Upload a zip file of event photos, or several photos. They are checked in the background: you see "
+        intro="Upload a zip file of event photos, several photos or a folder. They are checked in the background: you see "
         "each photo's result, and can download a contact sheet. The photos are deleted when the check ends; only "
         "small encrypted copies for the contact sheet are kept (and any photo a person must check).",
     )  # fmt: skip

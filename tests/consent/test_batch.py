@@ -141,6 +141,37 @@ def test_it_checks_several_photos_uploaded_together(client, signed_in, amy):
     assert [r["verdict"] for r in batch.results] == ["pass", "review"]
 
 
+@pytest.mark.clause("IMG-3")
+def test_it_checks_a_whole_folder_and_lists_other_files_as_skipped(client, signed_in, amy):
+    signed_in("social_media_officer")
+    page = client.get("/consent/check/batch/").content.decode()
+    assert 'name="folder"' in page and "webkitdirectory" in page
+    response = client.post(
+        "/consent/check/batch/",
+        {
+            "folder": [
+                SimpleUploadedFile("IMG_0001.png", AMY),
+                SimpleUploadedFile("IMG_0002.png", STRANGER),
+                SimpleUploadedFile("notes.txt", b"Sports day running order"),
+            ],
+            "purpose": "website",
+        },
+    )
+    assert response.status_code == 302
+    batch = BatchCheck.objects.get()
+    assert batch.total == 3 and batch.state == "done"
+    assert [r["verdict"] for r in batch.results] == ["pass", "review", None]
+    assert batch.results[2]["message"].startswith("Skipped:")
+
+
+def test_it_asks_for_a_zip_photos_or_a_folder_when_nothing_is_chosen(client, signed_in, photos):
+    signed_in("social_media_officer")
+    response = client.post("/consent/check/batch/", {"purpose": "website"})
+    assert response.status_code == 200
+    assert "Choose a zip file, photos or a folder to check" in response.content.decode()
+    assert not BatchCheck.objects.exists()
+
+
 @pytest.mark.parametrize(
     "upload, message",
     [

@@ -231,3 +231,42 @@ def test_it_refuses_a_truncated_photo_even_after_weasyprint_is_imported(db):
             services.check_photo_for_purpose(data=out.getvalue()[:-200], purpose="website")
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+@pytest.mark.clause("IMG-3")
+def test_it_checks_a_folder_or_a_zip_from_the_command_line(school, tmp_path, capsys):
+    import zipfile
+
+    folder = tmp_path / "sports-day"
+    (folder / "races").mkdir(parents=True)
+    (folder / "IMG_1.jpg").write_bytes(b"photo:amy")
+    (folder / "races" / "IMG_2.jpg").write_bytes(b"photo:amy,zed")
+    (folder / "running-order.txt").write_bytes(b"Egg and spoon at 10:00")
+    (folder / ".DS_Store").write_bytes(b"\0\0")
+    assert run("check-photo", str(folder), "--purpose", "website", "--format", "json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["verdict"] == "review"
+    assert [(p["name"], p["verdict"]) for p in result["photos"]] == [
+        ("IMG_1.jpg", "pass"),
+        ("races/IMG_2.jpg", "review"),
+        ("running-order.txt", None),
+    ]
+    assert result["photos"][2]["message"].startswith("Skipped:")
+
+    archive = tmp_path / "trip.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.jpg", b"photo:amy")
+        z.writestr("b.jpg", b"photo:chloe")
+        z.writestr("__MACOSX/._a.jpg", b"junk")
+    assert run("check-photo", str(archive), "--purpose", "internal") == 1
+    out = capsys.readouterr().out
+    assert "Verdict: block (2 photo(s) checked, 1 skipped)" in out
+    assert "trip.zip: b.jpg: block (1 face(s))" in out
+
+    (tmp_path / "empty").mkdir()
+    assert run("check-photo", str(tmp_path / "empty")) == 2
+    assert "No photo in" in capsys.readouterr().err
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    assert run("check-photo", str(tmp_path / "broken.zip"), "--format", "json") == 2
+    assert "not a zip file" in json.loads(capsys.readouterr().out)["error"]
+    assert run("check-photo", str(folder), "--purpose", "billboard") == 2

@@ -3,18 +3,22 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from socialguard.consent import batch as batches
 from socialguard.consent.faces import PhotoError
 from socialguard.consent.services import PURPOSES, ConsentError, check_photo_for_purpose
+
+# The worse verdict wins when a folder or zip is checked.
+SEVERITY = {"pass": 0, "review": 1, "block": 2}
 
 
 class Command(BaseCommand):
     help = (
-        "Check a photo before it is published (IMG-3): exit 0 pass or review (the verdict says "
-        "which), 1 block, 2 bad input."
+        "Check a photo, or every photo in a folder or zip, before it is published (IMG-3): "
+        "exit 0 pass or review (the verdict says which), 1 block, 2 bad input."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path")
+        parser.add_argument("path", help="a photo, a folder of photos or a zip of photos")
         parser.add_argument(
             "--purpose", default="social_media", help=f"one of {', '.join(PURPOSES)}"
         )
@@ -22,8 +26,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         as_json = options["format"] == "json"
+        path = Path(options["path"])
         try:
-            data = Path(options["path"]).read_bytes()
+            if path.is_dir() or path.suffix.lower() == ".zip":
+                return self._many(path, options["purpose"], as_json)
+            data = path.read_bytes()
             result = check_photo_for_purpose(data=data, purpose=options["purpose"], via="cli")
         except OSError as exc:
             self._bad(as_json, f"Cannot read {options['path']}: {exc.strerror}")
@@ -38,6 +45,62 @@ class Command(BaseCommand):
                 who = face["external_id"] or "not recognised"
                 self.stdout.write(f"  {number}. {face['status']}: {who} at {face['box']}")
         raise SystemExit(1 if result["verdict"] == "block" else 0)
+
+    def _many(self, path: Path, purpose: str, as_json: bool):
+        """Every photo of a folder (and its subfolders) or a zip: one line each, the worst verdict
+        overall. Files that are not photos are listed as skipped."""
+        if purpose not in PURPOSES:
+            self._bad(as_json, f"Unknown purpose {purpose!r}: choose one of {', '.join(PURPOSES)}")
+        photos = []
+        try:
+            for name, data, message in self._files(path):
+                row = {"name": name, "verdict": None, "faces": [], "message": message}
+                if data is not None:
+                    try:
+                        result = check_photo_for_purpose(data=data, purpose=purpose, via="cli")
+                        row.update(verdict=result["verdict"], faces=result["faces"])
+                    except PhotoError as exc:
+                        row["message"] = (
+                            f"Skipped: {exc.message if hasattr(exc, 'message') else exc}"
+                        )
+                photos.append(row)
+        except batches.TooLarge:
+            self._bad(
+                as_json,
+                f"{path.name} holds more than {batches.MAX_UNZIPPED_BYTES // 2**20} MB of photos: check fewer at a time",
+            )
+        except batches.BatchError as exc:
+            self._bad(as_json, exc.message)
+        checked = [p["verdict"] for p in photos if p["verdict"]]
+        if not checked:
+            self._bad(as_json, f"No photo in {path} could be checked")
+        verdict = max(checked, key=SEVERITY.__getitem__)
+        if as_json:
+            self.stdout.write(json.dumps({"verdict": verdict, "photos": photos}))
+        else:
+            self.stdout.write(
+                f"Verdict: {verdict} ({len(checked)} photo(s) checked, {len(photos) - len(checked)} skipped)"
+            )
+            for row in photos:
+                self.stdout.write(
+                    f"  {row['name']}: {row['verdict'] or row['message']}"
+                    + (f" ({len(row['faces'])} face(s))" if row["verdict"] else "")
+                )
+        raise SystemExit(1 if verdict == "block" else 0)
+
+    def _files(self, path: Path):
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            if len(files) > batches.MAX_FILES:
+                raise batches.BatchError(
+                    f"{path} holds more than {batches.MAX_FILES} files: check at most {batches.MAX_FILES} at a time"
+                )
+            for file in files:
+                yield str(file.relative_to(path)), file.read_bytes(), ""
+        else:
+            data = path.read_bytes()
+            batches.inspect([batches.Upload(path.name, data)])
+            yield from batches.zip_photos(path.name, data, [0])
 
     def _bad(self, as_json, message):
         if as_json:
