@@ -100,10 +100,17 @@ class ActionDoneIn(Schema):
 def _case_out(case: Case) -> dict:
     category = get_pack().categories.get(case.category)
     return {
-        "reference": case.reference, "category": case.category, "category_label": category.label if category else "",
-        "state": case.state, "created_at": case.created_at, "triage_due": case.triage_due,
-        "restricted": case.restricted, "police_hold": case.police_hold, "pathway": case.pathway,
-        "outcome": case.outcome, "legal_heads": case.legal_heads,
+        "reference": case.reference,
+        "category": case.category,
+        "category_label": category.label if category else "",
+        "state": case.state,
+        "created_at": case.created_at,
+        "triage_due": case.triage_due,
+        "restricted": case.restricted,
+        "police_hold": case.police_hold,
+        "pathway": case.pathway,
+        "outcome": case.outcome,
+        "legal_heads": case.legal_heads,
     }
 
 
@@ -119,20 +126,37 @@ def _case_for(request, reference) -> Case:
 def create_report(request, payload: ReportIn):
     require_capability(request, "cases.report")
     if payload.illegal_or_threats is None or payload.indecent_image is None:
-        raise HttpError(400, "Answer illegal_or_threats (SLT-4) and indecent_image (SLT-5) with true or false")
+        raise HttpError(
+            400, "Answer illegal_or_threats (SLT-4) and indecent_image (SLT-5) with true or false"
+        )
     parties = []
     for party in payload.involved:
-        person = Person.objects.filter(external_id=party.external_id).first() if party.external_id else None
+        person = (
+            Person.objects.filter(external_id=party.external_id).first()
+            if party.external_id
+            else None
+        )
         if party.external_id and person is None:
             raise HttpError(400, f"No person with external_id {party.external_id!r}")
-        parties.append({"person": person, "name": party.name, "part": party.part, "kind": party.kind})
+        parties.append(
+            {"person": person, "name": party.name, "part": party.part, "kind": party.kind}
+        )
     try:
         case = services.case_report(
-            reporter=user_person(request.user), source="api", category=payload.category,
-            what_happened=payload.what_happened, location_kind=payload.location_kind, platform=payload.platform,
-            url_or_sender=payload.url_or_sender, happened_at=payload.happened_at, victim_aware=payload.victim_aware,
-            illegal_or_threats=payload.illegal_or_threats, indecent_image=payload.indecent_image, parties=parties,
-            physical_location=payload.physical_location, user=request.user,
+            reporter=user_person(request.user),
+            source="api",
+            category=payload.category,
+            what_happened=payload.what_happened,
+            location_kind=payload.location_kind,
+            platform=payload.platform,
+            url_or_sender=payload.url_or_sender,
+            happened_at=payload.happened_at,
+            victim_aware=payload.victim_aware,
+            illegal_or_threats=payload.illegal_or_threats,
+            indecent_image=payload.indecent_image,
+            parties=parties,
+            physical_location=payload.physical_location,
+            user=request.user,
         )
     except services.CaseworkError as exc:
         raise HttpError(400, str(exc)) from exc
@@ -145,8 +169,10 @@ def list_cases(request, state: str | None = None, limit: int = 100, offset: int 
     cases = visible_cases(request.user).order_by("-created_at")
     if state:
         cases = cases.filter(state=state)
+    if offset < 0:
+        raise HttpError(400, "offset must be 0 or more")
     limit = max(1, min(limit, 500))
-    return [_case_out(c) for c in cases[offset: offset + limit]]
+    return [_case_out(c) for c in cases[offset : offset + limit]]
 
 
 @router.get("/{reference}", response=CaseDetailOut, summary="One case")
@@ -154,14 +180,39 @@ def get_case(request, reference: str):
     case = _case_for(request, reference)
     audit_view(obj=case, detail={"via": "api"})
     out = _case_out(case)
-    out.update({
-        "what_happened": case.what_happened, "platform": case.platform, "url_or_sender": case.url_or_sender,
-        "actions": [{"id": a.pk, "title": a.title, "clause": a.clause, "owner": a.owner.full_name if a.owner else "",
-                     "due_at": a.due_at, "status": a.status} for a in case.actions.select_related("owner")],
-        "evidence": [{"reference": str(e.reference), "kind": e.kind, "sha256": e.sha256, "captured_at": e.captured_at,
-                      "site_address": e.site_address, "destroyed": hasattr(e, "shred")} for e in case.evidence.all()],
-        "chronology": [{"at": ev.at, "by": ev.actor_label, "kind": ev.kind, "text": ev.text} for ev in case.events.all()],
-    })
+    out.update(
+        {
+            "what_happened": case.what_happened,
+            "platform": case.platform,
+            "url_or_sender": case.url_or_sender,
+            "actions": [
+                {
+                    "id": a.pk,
+                    "title": a.title,
+                    "clause": a.clause,
+                    "owner": a.owner.full_name if a.owner else "",
+                    "due_at": a.due_at,
+                    "status": a.status,
+                }
+                for a in case.actions.select_related("owner")
+            ],
+            "evidence": [
+                {
+                    "reference": str(e.reference),
+                    "kind": e.kind,
+                    "sha256": e.sha256,
+                    "captured_at": e.captured_at,
+                    "site_address": e.site_address,
+                    "destroyed": hasattr(e, "shred"),
+                }
+                for e in case.evidence.all()
+            ],
+            "chronology": [
+                {"at": ev.at, "by": ev.actor_label, "kind": ev.kind, "text": ev.text}
+                for ev in case.events.all()
+            ],
+        }
+    )
     return out
 
 
@@ -177,29 +228,59 @@ def add_evidence(request, reference: str, payload: EvidenceIn):
         except (binascii.Error, ValueError) as exc:
             raise HttpError(400, "content_base64 is not valid base64") from exc
     payload.content_base64 = ""  # SLT-5: nothing of a flagged item is kept
-    upload = services.Upload(content=content, name=payload.filename, captured_at=payload.captured_at,
-                             site_address=payload.site_address, kind=payload.kind, description=payload.description)
     if payload.kind not in {"screenshot", "file", "web_page", "email"}:
         raise HttpError(400, "kind must be screenshot, file, web_page or email")
+    upload = services.Upload(
+        content=content,
+        name=payload.filename,
+        captured_at=payload.captured_at,
+        site_address=payload.site_address,
+        kind=payload.kind,
+        description=payload.description,
+    )
     try:
-        evidence = services.evidence_add_file(case=case, user=request.user, upload=upload,
-                                              may_be_indecent=payload.may_be_indecent,
-                                              physical_location=payload.physical_location, held_by=payload.held_by)
-    except (EvidenceRefused, services.CaseworkError) as exc:
+        evidence = services.evidence_add_file(
+            case=case,
+            user=request.user,
+            upload=upload,
+            may_be_indecent=payload.may_be_indecent,
+            physical_location=payload.physical_location,
+            held_by=payload.held_by,
+        )
+    except EvidenceRefused as exc:
+        field = "content_base64" if exc.field == "file" else exc.field
+        raise HttpError(400, f"{field}: {exc}") from exc
+    except services.CaseworkError as exc:
         raise HttpError(400, str(exc)) from exc
-    return 201, {"reference": str(evidence.reference), "sha256": evidence.sha256, "stored": evidence.is_file}
+    return 201, {
+        "reference": str(evidence.reference),
+        "sha256": evidence.sha256,
+        "stored": evidence.is_file,
+    }
 
 
-@router.post("/{reference}/actions/{action_id}/done", response=ActionOut, summary="Record an action as done")
+@router.post(
+    "/{reference}/actions/{action_id}/done", response=ActionOut, summary="Record an action as done"
+)
 def complete_action(request, reference: str, action_id: int, payload: ActionDoneIn):
     case = _case_for(request, reference)
     action = case.actions.filter(pk=action_id).select_related("owner").first()
     if action is None:
         raise HttpError(404, "Not found")
     try:
-        services.action_complete(action=action, user=request.user, note=payload.note,
-                                 police_confirmation=payload.police_confirmation)
+        services.action_complete(
+            action=action,
+            user=request.user,
+            note=payload.note,
+            police_confirmation=payload.police_confirmation,
+        )
     except services.CaseworkError as exc:
         raise HttpError(400, str(exc)) from exc
-    return {"id": action.pk, "title": action.title, "clause": action.clause,
-            "owner": action.owner.full_name if action.owner else "", "due_at": action.due_at, "status": action.status}
+    return {
+        "id": action.pk,
+        "title": action.title,
+        "clause": action.clause,
+        "owner": action.owner.full_name if action.owner else "",
+        "due_at": action.due_at,
+        "status": action.status,
+    }

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from socialguard import clock
@@ -38,6 +39,7 @@ from .packdata import ActionTemplate, casework_config
 
 logger = logging.getLogger("socialguard.casework")
 
+WHAT_HAPPENED_MAX = 10000  # the report form's limit, for every way in (web, API)
 TRANSITIONS = {"triaged": "investigating", "investigating": "outcome", "outcome": "closed"}
 
 
@@ -71,7 +73,9 @@ class Mailbag:
             try:
                 send_mail(f"[SocialGuard] {subject}", body, None, [address])
                 sent += 1
-            except Exception:  # a mail server outage must not lose the case: the home page still shows it
+            except (
+                Exception
+            ):  # a mail server outage must not lose the case: the home page still shows it
                 logger.exception("casework email could not be sent")
         return sent
 
@@ -86,13 +90,18 @@ def _email_of(person: Person | None) -> str:
 
 
 def case_url(case: Case) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("casework:case_detail", kwargs={"reference": case.reference})
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "casework:case_detail", kwargs={"reference": case.reference}
+    )
 
 
 def _tell(bag: Mailbag, person, case: Case, subject: str, line: str) -> None:
     # No details of the concern in email: only the reference and where to read it.
-    bag.add(person, f"{subject}: {case.reference}",
-            f"{line}\n\nCase {case.reference}. Sign in to SocialGuard to read it:\n{case_url(case)}\n")
+    bag.add(
+        person,
+        f"{subject}: {case.reference}",
+        f"{line}\n\nCase {case.reference}. Sign in to SocialGuard to read it:\n{case_url(case)}\n",
+    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -103,7 +112,9 @@ def _label(user) -> str:
 
 
 def _event(case: Case, kind: str, text: str = "", user=None) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, at=clock.now(), actor=user, actor_label=_label(user), kind=kind, text=text)
+    return CaseEvent.objects.create(
+        case=case, at=clock.now(), actor=user, actor_label=_label(user), kind=kind, text=text
+    )
 
 
 def _new_reference() -> str:
@@ -125,7 +136,9 @@ def _named_ids(case: Case) -> set[int]:
 def holders(role: str, exclude: set[int] = frozenset()) -> list[Person]:
     """Active people holding a role, the pack's named holders first (their order is the line)."""
     order = {h.external_id: i for i, h in enumerate(get_pack().holders_of(role))}
-    people = Person.objects.filter(roles__role=role, is_active=True).exclude(pk__in=exclude).distinct()
+    people = (
+        Person.objects.filter(roles__role=role, is_active=True).exclude(pk__in=exclude).distinct()
+    )
     return sorted(people, key=lambda p: (order.get(p.external_id, len(order)), p.pk))
 
 
@@ -170,7 +183,9 @@ def _set_audience(case: Case, roles) -> None:
     roles = list(dict.fromkeys(roles))
     case.audience.exclude(role__in=roles).delete()
     existing = set(case.audience.values_list("role", flat=True))
-    CaseAudience.objects.bulk_create([CaseAudience(case=case, role=r) for r in roles if r not in existing])
+    CaseAudience.objects.bulk_create(
+        [CaseAudience(case=case, role=r) for r in roles if r not in existing]
+    )
 
 
 def working_day_deadline(start: datetime, days: int) -> datetime:
@@ -193,7 +208,9 @@ def compute_route(category_id: str, parties: list[CaseParty]) -> tuple[list[str]
     config = casework_config()
     category = get_pack().categories[category_id]
     perpetrators = [p for p in parties if p.part == "alleged_perpetrator"]
-    about_head = any(p.person is not None and "headteacher" in p.person.role_ids for p in perpetrators)
+    about_head = any(
+        p.person is not None and "headteacher" in p.person.role_ids for p in perpetrators
+    )
     if about_head:
         return list(config.headteacher_allegation_route), True
     if any(_party_is_staff(p) for p in perpetrators):
@@ -226,9 +243,17 @@ def route_recipients(case: Case, start: int = 0) -> tuple[list[tuple[Person, str
 def _notify_recipients(case: Case, people, reason: str, bag: Mailbag) -> None:
     now = clock.now()
     for person, role in people:
-        CaseRecipient.objects.create(case=case, person=person, role=role, reason=reason, created_at=now)
-        verb = "A concern has been routed to you" if reason == "routed" else "A case has been escalated to you"
-        _tell(bag, person, case, "New concern" if reason == "routed" else "Escalated case", verb + ".")
+        CaseRecipient.objects.create(
+            case=case, person=person, role=role, reason=reason, created_at=now
+        )
+        verb = (
+            "A concern has been routed to you"
+            if reason == "routed"
+            else "A case has been escalated to you"
+        )
+        _tell(
+            bag, person, case, "New concern" if reason == "routed" else "Escalated case", verb + "."
+        )
 
 
 # ---------------------------------------------------------------- reporting
@@ -247,11 +272,18 @@ class Upload:
 def _check_upload(upload: Upload) -> str:
     """Validate an upload before anything is written; returns its sniffed content type."""
     if upload.captured_at is None:
-        raise vault.EvidenceRefused("Enter the date and time the evidence was captured (CB-6)")
+        raise vault.EvidenceRefused(
+            "Enter the date and time the evidence was captured (CB-6)", field="captured_at"
+        )
     if not upload.site_address.strip():
-        raise vault.EvidenceRefused("Enter the web address of the site, or the sender of the email (CB-6)")
+        raise vault.EvidenceRefused(
+            "Enter the web address of the site, or the sender of the email (CB-6)",
+            field="site_address",
+        )
     if upload.content is None or len(upload.content) > settings.UPLOAD_MAX_BYTES:
-        raise vault.EvidenceRefused(f"The file is larger than {size_limit_text()}: upload a smaller file")
+        raise vault.EvidenceRefused(
+            f"The file is larger than {size_limit_text()}: upload a smaller file"
+        )
     return vault.sniff(upload.content)
 
 
@@ -267,12 +299,27 @@ def size_limit_text(limit: int | None = None) -> str:
 
 @enforces("RESP-4", "CB-4", "SLT-4", "SLT-5", "COV-1", "COV-2", "CB-3")
 def case_report(
-    *, reporter: Person | None, category: str, what_happened: str, location_kind: str = "social_media",
-    platform: str = "", url_or_sender: str = "", happened_at=None, victim_aware: str = "unknown",
-    illegal_or_threats: bool = False, indecent_image: bool = False, parties: list[dict] | None = None,
-    reporter_is_victim: bool = False, source: str = "staff", public_name: str = "", public_contact: str = "",
-    upload: Upload | None = None, item_description: str = "", physical_location: str = "",
-    held_by: str = "", user=None,
+    *,
+    reporter: Person | None,
+    category: str,
+    what_happened: str,
+    location_kind: str = "social_media",
+    platform: str = "",
+    url_or_sender: str = "",
+    happened_at=None,
+    victim_aware: str = "unknown",
+    illegal_or_threats: bool = False,
+    indecent_image: bool = False,
+    parties: list[dict] | None = None,
+    reporter_is_victim: bool = False,
+    source: str = "staff",
+    public_name: str = "",
+    public_contact: str = "",
+    upload: Upload | None = None,
+    item_description: str = "",
+    physical_location: str = "",
+    held_by: str = "",
+    user=None,
 ) -> Case:
     """Record a concern, route it (REP-1) and tell the people it goes to."""
     pack = get_pack()
@@ -282,6 +329,12 @@ def case_report(
         raise CaseworkError("Describe what happened")
     if location_kind not in dict(Case.LOCATIONS):
         raise CaseworkError("Choose where it happened")
+    if victim_aware not in dict(Case.AWARE):
+        raise CaseworkError(f"victim_aware must be one of {', '.join(dict(Case.AWARE))}")
+    if len(what_happened) > WHAT_HAPPENED_MAX:
+        raise CaseworkError(
+            f"what_happened is too long: write at most {WHAT_HAPPENED_MAX} characters"
+        )
     known_hash_hit = False
     content_type = ""
     if upload is not None and not indecent_image:
@@ -293,21 +346,38 @@ def case_report(
         if upload is not None:
             upload.content = None  # SLT-5: never keep a byte of it
         if not physical_location.strip():
-            raise CaseworkError("Say where the item is now, for example a locked cupboard, or that it is still on the device")
+            raise CaseworkError(
+                "Say where the item is now, for example a locked cupboard, or that it is still on the device"
+            )
     bag = Mailbag()
     now = clock.now()
     with _atomic_with_files() as written:
         case = Case.objects.create(
-            reference=_new_reference(), source=source, category=category, what_happened=what_happened.strip(),
-            location_kind=location_kind, platform=platform.strip()[:120], url_or_sender=url_or_sender.strip()[:500],
-            happened_at=happened_at, victim_aware=victim_aware, illegal_or_threats=illegal_or_threats,
-            indecent_image=indecent_image or known_hash_hit, reporter=reporter,
-            public_reporter_name=public_name[:200], public_reporter_contact=public_contact[:200],
-            created_at=now, triage_due=now + _hours("triage"), due_at=now + _hours("case"),
+            reference=_new_reference(),
+            source=source,
+            category=category,
+            what_happened=what_happened.strip(),
+            location_kind=location_kind,
+            platform=platform.strip()[:120],
+            url_or_sender=url_or_sender.strip()[:500],
+            happened_at=happened_at,
+            victim_aware=victim_aware,
+            illegal_or_threats=illegal_or_threats,
+            indecent_image=indecent_image or known_hash_hit,
+            reporter=reporter,
+            public_reporter_name=public_name[:200],
+            public_reporter_contact=public_contact[:200],
+            created_at=now,
+            triage_due=now + _hours("triage"),
+            due_at=now + _hours("case"),
         )
         for spec in parties or []:
             _party_create(case, **spec)
-        if reporter is not None and reporter_is_victim and not case.parties.filter(person=reporter).exists():
+        if (
+            reporter is not None
+            and reporter_is_victim
+            and not case.parties.filter(person=reporter).exists()
+        ):
             _party_create(case, person=reporter, part="victim")
         route, about_head = compute_route(category, list(case.parties.select_related("person")))
         case.route, case.about_headteacher = route, about_head
@@ -319,23 +389,38 @@ def case_report(
         case.lead_handler = recipients[0][0] if recipients else None
         case.escalation_level = max(last, 0)
         case.save(update_fields=["lead_handler", "escalation_level"])
-        _event(case, "reported", f"Reported ({case.get_source_display().lower()}) in the category "
-               f"“{pack.categories[category].label}”.", user)
+        _event(
+            case,
+            "reported",
+            f"Reported ({case.get_source_display().lower()}) in the category "
+            f"“{pack.categories[category].label}”.",
+            user,
+        )
         _notify_recipients(case, recipients, "routed", bag)
         if illegal_or_threats:
             _special_action(case, "police_advice", bag, user)
         if case.indecent_image:
-            _slt5_record(case, user=user, description=item_description or (upload.description if upload else ""),
-                         physical_location=physical_location, held_by=held_by or _label(user),
-                         reason="known_hash" if known_hash_hit else "indecent_flag", bag=bag)
+            _slt5_record(
+                case,
+                user=user,
+                description=item_description or (upload.description if upload else ""),
+                physical_location=physical_location,
+                held_by=held_by or _label(user),
+                reason="known_hash" if known_hash_hit else "indecent_flag",
+                bag=bag,
+            )
         elif upload is not None:
             _store_file(case, upload, content_type, user, written)
-        audit_record(action="case.reported", obj=case, detail={"category": category, "source": source})
+        audit_record(
+            action="case.reported", obj=case, detail={"category": category, "source": source}
+        )
     bag.send()
     return case
 
 
-def _party_create(case: Case, *, part: str, person: Person | None = None, name: str = "", kind: str = "") -> CaseParty:
+def _party_create(
+    case: Case, *, part: str, person: Person | None = None, name: str = "", kind: str = ""
+) -> CaseParty:
     if part not in dict(CaseParty.PARTS):
         raise CaseworkError(f"Unknown part {part!r}")
     if person is None and not name.strip():
@@ -343,7 +428,9 @@ def _party_create(case: Case, *, part: str, person: Person | None = None, name: 
     kind = person_kind(person) if person is not None else (kind or "unknown")
     if kind not in dict(CaseParty.KINDS):
         raise CaseworkError(f"Unknown kind of person {kind!r}")
-    return CaseParty.objects.create(case=case, person=person, name=name.strip()[:200], kind=kind, part=part)
+    return CaseParty.objects.create(
+        case=case, person=person, name=name.strip()[:200], kind=kind, part=part
+    )
 
 
 # ---------------------------------------------------------------- actions
@@ -356,7 +443,11 @@ def _resolve_owner(case: Case, owner_role: str) -> Person | None:
             return case.lead_handler
         owner_role = (escalation_chain(case) or ["headteacher"])[0]
     if owner_role == "victim_line_manager":
-        for party in case.parties.filter(part="victim").exclude(person=None).select_related("person__line_manager"):
+        for party in (
+            case.parties.filter(part="victim")
+            .exclude(person=None)
+            .select_related("person__line_manager")
+        ):
             manager = party.person.line_manager
             if manager is not None and manager.pk not in excluded:
                 return manager
@@ -375,8 +466,15 @@ def _action_create(case: Case, template: ActionTemplate, bag: Mailbag, user=None
     now = clock.now()
     owner = _resolve_owner(case, template.owner_role)
     action = CaseAction.objects.create(
-        case=case, key=template.key, title=template.title, clause=template.clause, owner=owner,
-        owner_role=template.owner_role, internal=template.internal, created_at=now, due_at=_due(template, now),
+        case=case,
+        key=template.key,
+        title=template.title,
+        clause=template.clause,
+        owner=owner,
+        owner_role=template.owner_role,
+        internal=template.internal,
+        created_at=now,
+        due_at=_due(template, now),
     )
     _event(case, "action_raised", f"Action raised: {template.title} ({template.clause}).", user)
     _tell(bag, owner, case, "New action for you", f"You own a new action: {template.title}.")
@@ -389,21 +487,27 @@ def _special_action(case: Case, key: str, bag: Mailbag, user=None) -> CaseAction
 
 
 @enforces("CB-11")
-def action_complete(*, action: CaseAction, user, note: str = "", police_confirmation: str = "") -> CaseAction:
+def action_complete(
+    *, action: CaseAction, user, note: str = "", police_confirmation: str = ""
+) -> CaseAction:
     """Mark an action done. While a police enquiry is active, an internal action needs a recorded
     confirmation that it does not interfere with the enquiry (CB-11)."""
     if action.status == "done":
         raise CaseworkError("This action is already done")
     case = action.case
     if case.police_hold and action.internal and not police_confirmation.strip():
-        raise CaseworkError("A police enquiry is active: confirm that this action does not interfere with it")
+        raise CaseworkError(
+            "A police enquiry is active: confirm that this action does not interfere with it"
+        )
     with transaction.atomic():
         action.status, action.done_at, action.done_by = "done", clock.now(), user
         action.done_note, action.police_confirmation = note.strip(), police_confirmation.strip()
         action.save()
         text = f"Action done: {action.title}."
         if action.police_confirmation:
-            text += f" Confirmed not to interfere with the police enquiry: {action.police_confirmation}"
+            text += (
+                f" Confirmed not to interfere with the police enquiry: {action.police_confirmation}"
+            )
         _event(case, "action_done", text, user)
         audit_record(action="case.action_done", obj=action, detail={"case": case.reference})
     return action
@@ -413,7 +517,15 @@ def action_complete(*, action: CaseAction, user, note: str = "", police_confirma
 
 
 @enforces("CB-9", "CB-10", "RESP-2", "RESP-3", "MON-5", "CB-12", "SLT-2")
-def case_triage(*, case: Case, user, pathway: str = "", legal_heads=(), staff_concern_level: str = "", note: str = "") -> Case:
+def case_triage(
+    *,
+    case: Case,
+    user,
+    pathway: str = "",
+    legal_heads=(),
+    staff_concern_level: str = "",
+    note: str = "",
+) -> Case:
     """Triage a new case: choose the pathway (its standard actions follow), tag legal heads,
     classify a concern about staff (low-level → Headteacher only; allegation → LADO referral)."""
     config = casework_config()
@@ -429,16 +541,29 @@ def case_triage(*, case: Case, user, pathway: str = "", legal_heads=(), staff_co
     bag = Mailbag()
     with transaction.atomic():
         case.state, case.triaged_at = "triaged", clock.now()
-        case.pathway, case.legal_heads, case.staff_concern_level = pathway, list(legal_heads), staff_concern_level
+        case.pathway, case.legal_heads, case.staff_concern_level = (
+            pathway,
+            list(legal_heads),
+            staff_concern_level,
+        )
         case.save()
         _event(case, "triaged", note.strip() or "Triaged.", user)
         if staff_concern_level == "low_level":
-            roles = config.headteacher_allegation_route if case.about_headteacher else config.low_level_roles
+            roles = (
+                config.headteacher_allegation_route
+                if case.about_headteacher
+                else config.low_level_roles
+            )
             _set_audience(case, roles)
             if case.indecent_image:
                 _restrict(case)
-            _event(case, "low_level", "Recorded as a low-level concern about a member of staff: "
-                   "visible to the Headteacher only.", user)
+            _event(
+                case,
+                "low_level",
+                "Recorded as a low-level concern about a member of staff: "
+                "visible to the Headteacher only.",
+                user,
+            )
         elif staff_concern_level == "allegation":
             _special_action(case, "lado_referral", bag, user)
         if pathway:
@@ -448,7 +573,11 @@ def case_triage(*, case: Case, user, pathway: str = "", legal_heads=(), staff_co
         if any(_party_is_staff(p) for p in case.parties.filter(part="victim")):
             _special_action(case, "line_manager_support", bag, user)
             _special_action(case, "occupational_health", bag, user)
-        audit_record(action="case.triaged", obj=case, detail={"pathway": pathway, "legal_heads": list(legal_heads)})
+        audit_record(
+            action="case.triaged",
+            obj=case,
+            detail={"pathway": pathway, "legal_heads": list(legal_heads)},
+        )
     bag.send()
     return case
 
@@ -457,7 +586,9 @@ def case_advance(*, case: Case, user, outcome: str = "", outcome_text: str = "")
     """new → triaged (case_triage) → investigating → outcome → closed."""
     target = TRANSITIONS.get(case.state)
     if target is None:
-        raise CaseworkError("Triage the case first" if case.state == "new" else "The case is closed")
+        raise CaseworkError(
+            "Triage the case first" if case.state == "new" else "The case is closed"
+        )
     config = casework_config()
     if target == "outcome":
         allowed = config.pathways[case.pathway].outcomes if case.pathway else tuple(config.outcomes)
@@ -474,9 +605,11 @@ def case_advance(*, case: Case, user, outcome: str = "", outcome_text: str = "")
         if target == "closed":
             case.closed_at = clock.now()
         case.save()
-        text = {"investigating": "Investigation started.",
-                "outcome": f"Outcome: {config.outcomes.get(outcome, outcome)}. {outcome_text.strip()}".strip(),
-                "closed": "Case closed."}[target]
+        text = {
+            "investigating": "Investigation started.",
+            "outcome": f"Outcome: {config.outcomes.get(outcome, outcome)}. {outcome_text.strip()}".strip(),
+            "closed": "Case closed.",
+        }[target]
         _event(case, target, text, user)
         audit_record(action=f"case.{target}", obj=case)
     return case
@@ -492,20 +625,60 @@ def case_note_add(*, case: Case, user, text: str) -> CaseEvent:
 
 
 @enforces("PRIN-a")
-def case_party_add(*, case: Case, user, part: str, person: Person | None = None, name: str = "", kind: str = "") -> CaseParty:
+def case_party_add(
+    *, case: Case, user, part: str, person: Person | None = None, name: str = "", kind: str = ""
+) -> CaseParty:
     """Name someone in the case. If they are the lead handler, the case moves on to the next holder."""
     bag = Mailbag()
     with transaction.atomic():
         party = _party_create(case, part=part, person=person, name=name, kind=kind)
-        _event(case, "party_added", f"{party.label} added as {party.get_part_display().lower()}.", user)
+        _event(
+            case, "party_added", f"{party.label} added as {party.get_part_display().lower()}.", user
+        )
         if person is not None and case.lead_handler_id == person.pk:
             recipients, last = route_recipients(case)
             case.lead_handler = recipients[0][0] if recipients else None
             case.save(update_fields=["lead_handler"])
-            _event(case, "rerouted", "The lead handler is named in the case, so it moved to the next holder (PRIN-a).")
+            _event(
+                case,
+                "rerouted",
+                "The lead handler is named in the case, so it moved to the next holder (PRIN-a).",
+            )
             _notify_recipients(case, recipients[:1], "routed", bag)
+        if person is not None:
+            _reassign_named_owner(case, person, bag, user)
     bag.send()
     return party
+
+
+@enforces("REP-2", "CB-4")
+def victim_signposting_due(person: Person) -> bool:
+    """Whether the home page offers a victim support and signposting (REP-2): only for an open case
+    they reported themselves or were told about. A victim who does not know about it (CB-4) is not
+    told about the case this way: the handler decides how and when they learn of it."""
+    return (
+        CaseParty.objects.filter(person=person, part="victim", case__closed_at__isnull=True)
+        .filter(Q(case__reporter=person) | Q(case__victim_aware="yes"))
+        .exists()
+    )
+
+
+def _reassign_named_owner(case: Case, person: Person, bag: Mailbag, user=None) -> None:
+    """PRIN-a: someone just named in the case cannot own its actions: each open action they own
+    moves to the next owner the pack's rule gives (the named person is skipped)."""
+    for action in case.actions.filter(owner=person, status="open"):
+        action.owner = _resolve_owner(case, action.owner_role)
+        action.save(update_fields=["owner"])
+        who = action.owner.full_name if action.owner else "no one (no other holder)"
+        _event(
+            case,
+            "action_reassigned",
+            f"“{action.title}” moved to {who}: its owner is named in the case (PRIN-a).",
+            user,
+        )
+        _tell(
+            bag, action.owner, case, "New action for you", f"You own a new action: {action.title}."
+        )
 
 
 def case_link(*, case: Case, other: Case, user) -> None:
@@ -522,8 +695,11 @@ def case_police_hold_set(*, case: Case, user, active: bool, note: str = "") -> C
     with transaction.atomic():
         case.police_hold = active
         case.save(update_fields=["police_hold"])
-        text = ("Police enquiry active: internal actions now need a confirmation that they do not interfere."
-                if active else "Police enquiry no longer active.")
+        text = (
+            "Police enquiry active: internal actions now need a confirmation that they do not interfere."
+            if active
+            else "Police enquiry no longer active."
+        )
         _event(case, "police_hold", f"{text} {note.strip()}".strip(), user)
     return case
 
@@ -532,8 +708,14 @@ def case_police_hold_set(*, case: Case, user, active: bool, note: str = "") -> C
 
 
 def _custody(evidence: Evidence, action: str, user=None, detail: str = "") -> None:
-    CustodyEvent.objects.create(evidence=evidence, at=clock.now(), actor=user, actor_label=_label(user),
-                                action=action, detail=detail[:300])
+    CustodyEvent.objects.create(
+        evidence=evidence,
+        at=clock.now(),
+        actor=user,
+        actor_label=_label(user),
+        action=action,
+        detail=detail[:300],
+    )
 
 
 @contextmanager
@@ -552,36 +734,72 @@ def _atomic_with_files():
         raise
 
 
-def _store_file(case: Case, upload: Upload, content_type: str, user, written: list[str]) -> Evidence:
+def _store_file(
+    case: Case, upload: Upload, content_type: str, user, written: list[str]
+) -> Evidence:
     """Encrypt and store; the caller holds the transaction (_atomic_with_files), which removes the
     file again if anything in it fails."""
     digest = vault.sha256_hex(upload.content)
     stored = vault.encrypt_and_store(upload.content)
     written.append(stored["storage_name"])
     evidence = Evidence.objects.create(
-        case=case, kind=upload.kind, description=upload.description.strip(), captured_at=upload.captured_at,
-        site_address=upload.site_address.strip()[:500], original_name=(upload.name or "upload")[:255],
-        content_type=content_type, size=len(upload.content), sha256=digest, storage_name=stored["storage_name"],
-        nonce=stored["nonce"], added_by=user, added_by_label=_label(user), added_at=clock.now(),
+        case=case,
+        kind=upload.kind,
+        description=upload.description.strip(),
+        captured_at=upload.captured_at,
+        site_address=upload.site_address.strip()[:500],
+        original_name=(upload.name or "upload")[:255],
+        content_type=content_type,
+        size=len(upload.content),
+        sha256=digest,
+        storage_name=stored["storage_name"],
+        nonce=stored["nonce"],
+        added_by=user,
+        added_by_label=_label(user),
+        added_at=clock.now(),
     )
-    EvidenceKey.objects.create(evidence=evidence, wrapped_key=stored["wrapped_key"], wrap_nonce=stored["wrap_nonce"])
+    EvidenceKey.objects.create(
+        evidence=evidence, wrapped_key=stored["wrapped_key"], wrap_nonce=stored["wrap_nonce"]
+    )
     _custody(evidence, "uploaded", user, f"SHA-256 {digest}")
-    _event(case, "evidence_added", f"Evidence added: {evidence.get_kind_display()} “{evidence.original_name}”, "
-           f"SHA-256 {digest}.", user)
-    audit_record(action="evidence.uploaded", obj=evidence, detail={"case": case.reference, "sha256": digest})
+    _event(
+        case,
+        "evidence_added",
+        f"Evidence added: {evidence.get_kind_display()} “{evidence.original_name}”, "
+        f"SHA-256 {digest}.",
+        user,
+    )
+    audit_record(
+        action="evidence.uploaded", obj=evidence, detail={"case": case.reference, "sha256": digest}
+    )
     return evidence
 
 
 @enforces("SLT-3", "CB-6")
-def evidence_add_file(*, case: Case, user, upload: Upload, may_be_indecent: bool = False,
-                      physical_location: str = "", held_by: str = "") -> Evidence:
+def evidence_add_file(
+    *,
+    case: Case,
+    user,
+    upload: Upload,
+    may_be_indecent: bool = False,
+    physical_location: str = "",
+    held_by: str = "",
+) -> Evidence:
     """Add a file to the vault; with the SLT-5 flag, or a known hash, record it without a byte of it."""
-    if not may_be_indecent and upload.content is not None and vault.sha256_hex(upload.content) in vault.known_hashes():
+    if (
+        not may_be_indecent
+        and upload.content is not None
+        and vault.sha256_hex(upload.content) in vault.known_hashes()
+    ):
         upload.content = None
-        return _slt5_protocol(case, user, upload.description, physical_location, held_by, "known_hash")
+        return _slt5_protocol(
+            case, user, upload.description, physical_location, held_by, "known_hash"
+        )
     if may_be_indecent:
         upload.content = None
-        return _slt5_protocol(case, user, upload.description, physical_location, held_by, "indecent_flag")
+        return _slt5_protocol(
+            case, user, upload.description, physical_location, held_by, "indecent_flag"
+        )
     content_type = _check_upload(upload)
     with _atomic_with_files() as written:
         return _store_file(case, upload, content_type, user, written)
@@ -589,32 +807,68 @@ def evidence_add_file(*, case: Case, user, upload: Upload, may_be_indecent: bool
 
 def _slt5_protocol(case, user, description, physical_location, held_by, reason) -> Evidence:
     if not physical_location.strip():
-        raise CaseworkError("Say where the item is now, for example a locked cupboard, or that it is still on the device")
+        raise CaseworkError(
+            "Say where the item is now, for example a locked cupboard, or that it is still on the device"
+        )
     bag = Mailbag()
     with transaction.atomic():
-        evidence = _slt5_record(case, user=user, description=description, physical_location=physical_location,
-                                held_by=held_by or _label(user), reason=reason, bag=bag)
+        evidence = _slt5_record(
+            case,
+            user=user,
+            description=description,
+            physical_location=physical_location,
+            held_by=held_by or _label(user),
+            reason=reason,
+            bag=bag,
+        )
     bag.send()
     return evidence
 
 
 @enforces("SLT-5")
-def _slt5_record(case: Case, *, user, description: str, physical_location: str, held_by: str, reason: str,
-                 bag: Mailbag) -> Evidence:
+def _slt5_record(
+    case: Case,
+    *,
+    user,
+    description: str,
+    physical_location: str,
+    held_by: str,
+    reason: str,
+    bag: Mailbag,
+) -> Evidence:
     """Record the item without its content, restrict the case, raise "contact the police now"."""
     now = clock.now()
     evidence = Evidence.objects.create(
-        case=case, kind="physical_item", description=description.strip() or "Item that may be an indecent image of a child",
-        physical_location=physical_location.strip()[:300], held_by=held_by.strip()[:200], held_since=now,
-        refused_reason=reason, added_by=user, added_by_label=_label(user), added_at=now,
+        case=case,
+        kind="physical_item",
+        description=description.strip() or "Item that may be an indecent image of a child",
+        physical_location=physical_location.strip()[:300],
+        held_by=held_by.strip()[:200],
+        held_since=now,
+        refused_reason=reason,
+        added_by=user,
+        added_by_label=_label(user),
+        added_at=now,
     )
     _custody(evidence, "held_physically", user, f"Held by {held_by} at {physical_location}"[:300])
     _restrict(case)
-    why = ("its SHA-256 is on the known-hash list" if reason == "known_hash"
-           else "it may be an indecent image of a child")
-    _event(case, "slt5", f"Not stored because {why} (SLT-5). Held at: {physical_location}; held by {held_by}.", user)
+    why = (
+        "its SHA-256 is on the known-hash list"
+        if reason == "known_hash"
+        else "it may be an indecent image of a child"
+    )
+    _event(
+        case,
+        "slt5",
+        f"Not stored because {why} (SLT-5). Held at: {physical_location}; held by {held_by}.",
+        user,
+    )
     _special_action(case, "police_now", bag, user)
-    audit_record(action="evidence.refused_slt5", obj=evidence, detail={"case": case.reference, "reason": reason})
+    audit_record(
+        action="evidence.refused_slt5",
+        obj=evidence,
+        detail={"case": case.reference, "reason": reason},
+    )
     return evidence
 
 
@@ -632,8 +886,14 @@ def evidence_phone_call_add(*, case: Case, user, call_at, who: str, summary: str
         raise CaseworkError("Enter the time of the call, who it was with and a summary")
     with transaction.atomic():
         evidence = Evidence.objects.create(
-            case=case, kind="phone_call", phone_call_at=call_at, phone_who=who.strip()[:200],
-            phone_summary=summary.strip(), added_by=user, added_by_label=_label(user), added_at=clock.now(),
+            case=case,
+            kind="phone_call",
+            phone_call_at=call_at,
+            phone_who=who.strip()[:200],
+            phone_summary=summary.strip(),
+            added_by=user,
+            added_by_label=_label(user),
+            added_at=clock.now(),
         )
         _custody(evidence, "logged", user)
         _event(case, "evidence_added", f"Phone call logged with {evidence.phone_who}.", user)
@@ -644,10 +904,16 @@ def evidence_phone_call_add(*, case: Case, user, call_at, who: str, summary: str
 def _decrypt(evidence: Evidence) -> bytes:
     key = EvidenceKey.objects.filter(evidence=evidence).first()
     if key is None:
-        raise EvidenceUnavailable("This item was destroyed under the indecent-image protocol (SLT-5): only its hash and description remain")
+        raise EvidenceUnavailable(
+            "This item was destroyed under the indecent-image protocol (SLT-5): only its hash and description remain"
+        )
     try:
-        content = vault.decrypt(storage_name=evidence.storage_name, nonce=bytes(evidence.nonce),
-                                wrapped_key=key.wrapped_key, wrap_nonce=key.wrap_nonce)
+        content = vault.decrypt(
+            storage_name=evidence.storage_name,
+            nonce=bytes(evidence.nonce),
+            wrapped_key=key.wrapped_key,
+            wrap_nonce=key.wrap_nonce,
+        )
     except FileNotFoundError as exc:
         raise EvidenceIntegrityError("The encrypted file is missing from the vault") from exc
     except Exception as exc:  # InvalidTag: the ciphertext or key was altered
@@ -670,26 +936,44 @@ def evidence_read(*, evidence: Evidence, user, action: str = "downloaded") -> by
         raise
     with transaction.atomic():
         _custody(evidence, action, user)
-        audit_record(action=f"evidence.{action}", obj=evidence, detail={"case": evidence.case.reference})
+        audit_record(
+            action=f"evidence.{action}", obj=evidence, detail={"case": evidence.case.reference}
+        )
     return content
 
 
 @enforces("SLT-5")
-def evidence_flag_indecent(*, evidence: Evidence, user, physical_location: str, description: str = "") -> Evidence:
+def evidence_flag_indecent(
+    *, evidence: Evidence, user, physical_location: str, description: str = ""
+) -> Evidence:
     """A stored item later flagged: crypto-shred it (destroy the data key, remove the ciphertext),
     keep only hash and metadata, restrict the case and raise the police action."""
     if not physical_location.strip():
-        raise CaseworkError("Say where the original is now, for example a locked cupboard, or that it is still on the device")
+        raise CaseworkError(
+            "Say where the original is now, for example a locked cupboard, or that it is still on the device"
+        )
     if not evidence.is_file or hasattr(evidence, "shred"):
         raise CaseworkError("This item holds no stored file")
     bag = Mailbag()
     with transaction.atomic():
         EvidenceKey.objects.filter(evidence=evidence).delete()
-        EvidenceShred.objects.create(evidence=evidence, at=clock.now(), by=user, physical_location=physical_location[:300],
-                                     reason=description.strip() or "Flagged as possibly an indecent image of a child")
+        EvidenceShred.objects.create(
+            evidence=evidence,
+            at=clock.now(),
+            by=user,
+            physical_location=physical_location[:300],
+            reason=description.strip() or "Flagged as possibly an indecent image of a child",
+        )
         _custody(evidence, "shredded", user, "Data key destroyed and ciphertext removed (SLT-5)")
-        _slt5_record(evidence.case, user=user, description=description or f"Item formerly stored as {evidence.original_name}",
-                     physical_location=physical_location, held_by=_label(user), reason="indecent_flag", bag=bag)
+        _slt5_record(
+            evidence.case,
+            user=user,
+            description=description or f"Item formerly stored as {evidence.original_name}",
+            physical_location=physical_location,
+            held_by=_label(user),
+            reason="indecent_flag",
+            bag=bag,
+        )
     vault.remove_file(evidence.storage_name)
     bag.send()
     return evidence
@@ -699,7 +983,11 @@ def evidence_verify_all() -> list[dict]:
     """Re-hash every stored item (the verify-evidence command)."""
     results = []
     for evidence in Evidence.objects.exclude(storage_name="").select_related("case").order_by("id"):
-        row = {"evidence": str(evidence.reference), "case": evidence.case.reference, "sha256": evidence.sha256}
+        row = {
+            "evidence": str(evidence.reference),
+            "case": evidence.case.reference,
+            "sha256": evidence.sha256,
+        }
         if EvidenceShred.objects.filter(evidence=evidence).exists():
             exists = (vault.evidence_dir() / evidence.storage_name).exists()
             row["status"] = "mismatch" if exists else "shredded"
@@ -722,11 +1010,19 @@ def vault_orphans_sweep(now: datetime) -> int:
     process died before commit (no Evidence names it), and ciphertext left after an SLT-5 shred.
     Unreferenced files younger than ORPHAN_GRACE are left alone: their transaction may still be open."""
     directory = vault.evidence_dir()
-    names = {p.name: p for p in directory.iterdir() if p.is_file() and vault.is_storage_name(p.name)}
+    names = {
+        p.name: p for p in directory.iterdir() if p.is_file() and vault.is_storage_name(p.name)
+    }
     if not names:
         return 0
-    referenced = dict(Evidence.objects.filter(storage_name__in=list(names)).values_list("storage_name", "id"))
-    shredded = set(EvidenceShred.objects.filter(evidence_id__in=list(referenced.values())).values_list("evidence_id", flat=True))
+    referenced = dict(
+        Evidence.objects.filter(storage_name__in=list(names)).values_list("storage_name", "id")
+    )
+    shredded = set(
+        EvidenceShred.objects.filter(evidence_id__in=list(referenced.values())).values_list(
+            "evidence_id", flat=True
+        )
+    )
     cutoff = now.timestamp()
     removed = 0
     for name, path in names.items():
@@ -741,7 +1037,11 @@ def vault_orphans_sweep(now: datetime) -> int:
                 continue
         vault.remove_file(name)
         removed += 1
-        logger.info("Removed vault file %s (%s)", name, "shredded" if name in referenced else "never committed")
+        logger.info(
+            "Removed vault file %s (%s)",
+            name,
+            "shredded" if name in referenced else "never committed",
+        )
     return removed
 
 
@@ -760,7 +1060,11 @@ def _escalate(case: Case, after_index: int, bag: Mailbag, what: str) -> int:
             break
     if recipients:
         _notify_recipients(case, recipients, "escalated", bag)
-        _event(case, "escalated", f"{what} is overdue: escalated to the {get_pack().role_label(recipients[0][1])}.")
+        _event(
+            case,
+            "escalated",
+            f"{what} is overdue: escalated to the {get_pack().role_label(recipients[0][1])}.",
+        )
     else:
         _event(case, "escalated", f"{what} is overdue and there is no one further to escalate to.")
     return last
@@ -779,8 +1083,15 @@ def deadlines_sweep(now: datetime) -> int:
     with transaction.atomic():
         for case in Case.objects.filter(state="new").select_for_update():
             if not case.triage_reminded and case.triage_due - reminder <= now < case.triage_due:
-                for r in case.recipients.select_related("person"):
-                    _tell(bag, r.person, case, "Reminder: triage due", f"Triage is due by {case.triage_due:%d %B %Y %H:%M}.")
+                named = _named_ids(case)
+                for r in case.recipients.select_related("person").exclude(person_id__in=named):
+                    _tell(
+                        bag,
+                        r.person,
+                        case,
+                        "Reminder: triage due",
+                        f"Triage is due by {case.triage_due:%d %B %Y %H:%M}.",
+                    )
                 case.triage_reminded = True
                 _event(case, "reminder", "Reminder sent: triage due soon.")
                 case.save(update_fields=["triage_reminded"])
@@ -793,20 +1104,43 @@ def deadlines_sweep(now: datetime) -> int:
         for action in CaseAction.objects.filter(status="open").select_related("case", "owner"):
             case = action.case
             if not action.reminded and action.due_at - reminder <= now < action.due_at:
-                _tell(bag, action.owner, case, "Reminder: action due", f"“{action.title}” is due by {action.due_at:%d %B %Y %H:%M}.")
+                if action.owner_id in _named_ids(case):  # PRIN-a: a named owner is never told
+                    _reassign_named_owner(case, action.owner, bag)
+                    action.refresh_from_db()
+                _tell(
+                    bag,
+                    action.owner,
+                    case,
+                    "Reminder: action due",
+                    f"“{action.title}” is due by {action.due_at:%d %B %Y %H:%M}.",
+                )
                 action.reminded = True
                 action.save(update_fields=["reminded"])
                 _event(case, "reminder", f"Reminder sent: “{action.title}” due soon.")
             period = _hours("action")
             if now >= action.due_at + action.escalation_level * period:
-                owner_role = next((r for r in escalation_chain(case) if action.owner and r in action.owner.role_ids), "")
+                owner_role = next(
+                    (
+                        r
+                        for r in escalation_chain(case)
+                        if action.owner and r in action.owner.role_ids
+                    ),
+                    "",
+                )
                 start = _role_index(case, owner_role) if owner_role else -1
                 _escalate(case, start + action.escalation_level, bag, f"Action “{action.title}”")
                 action.escalation_level += 1
                 action.save(update_fields=["escalation_level"])
         for case in Case.objects.exclude(state="closed"):
             if not case.case_reminded and case.due_at - reminder <= now < case.due_at:
-                _tell(bag, case.lead_handler, case, "Reminder: case due", f"The case is due to be finished by {case.due_at:%d %B %Y}.")
+                lead = case.lead_handler if case.lead_handler_id not in _named_ids(case) else None
+                _tell(
+                    bag,
+                    lead,
+                    case,
+                    "Reminder: case due",
+                    f"The case is due to be finished by {case.due_at:%d %B %Y}.",
+                )
                 case.case_reminded = True
                 case.save(update_fields=["case_reminded"])
             elif now >= case.due_at and not case.case_escalated:

@@ -26,7 +26,12 @@ ALLOWED_DESCRIPTION = (
 
 
 class EvidenceRefused(ValueError):
-    """An upload that cannot be accepted; the message says why, for the person uploading."""
+    """An upload that cannot be accepted; the message says why, for the person uploading, and
+    `field` names the input at fault (captured_at, site_address or file)."""
+
+    def __init__(self, message: str, field: str = "file"):
+        super().__init__(message)
+        self.field = field
 
 
 def evidence_dir() -> Path:
@@ -37,7 +42,9 @@ def evidence_dir() -> Path:
 
 def _master_key() -> bytes:
     return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"socialguard-evidence",
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"socialguard-evidence",
         info=b"socialguard evidence key wrapping v1",
     ).derive(settings.MASTER_KEY.encode())
 
@@ -90,7 +97,9 @@ def sniff(content: bytes) -> str:
         image_type = "image/webp"
     if image_type:
         if not _image_ok(content):
-            raise EvidenceRefused("The image is damaged or incomplete and cannot be opened: upload the original screenshot")
+            raise EvidenceRefused(
+                "The image is damaged or incomplete and cannot be opened: upload the original screenshot"
+            )
         return image_type
     if content.startswith(b"%PDF-"):
         if b"%%EOF" not in content[-2048:]:
@@ -132,7 +141,12 @@ def encrypt_and_store(content: bytes) -> dict:
         handle.write(ciphertext)
     wrap_nonce = secrets.token_bytes(12)
     wrapped = AESGCM(_master_key()).encrypt(wrap_nonce, data_key, associated)
-    return {"storage_name": storage_name, "nonce": nonce, "wrapped_key": wrapped, "wrap_nonce": wrap_nonce}
+    return {
+        "storage_name": storage_name,
+        "nonce": nonce,
+        "wrapped_key": wrapped,
+        "wrap_nonce": wrap_nonce,
+    }
 
 
 def is_storage_name(name: str) -> bool:

@@ -47,21 +47,55 @@ def casework_home(request):
         cases = visible_cases(user)
         new = cases.filter(state="new").count()
         if new:
-            items.append(HomeItem(title="Triage new concerns", url=reverse("casework:case_list") + "?state=new",
-                                  description="Concerns routed to you are waiting for triage.", urgent=True, count=new))
-        overdue = CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=clock.now()).count()
+            items.append(
+                HomeItem(
+                    title="Triage new concerns",
+                    url=reverse("casework:case_list") + "?state=new",
+                    description="Concerns routed to you are waiting for triage.",
+                    urgent=True,
+                    count=new,
+                )
+            )
+        overdue = CaseAction.objects.filter(
+            case__in=cases, status="open", due_at__lt=clock.now()
+        ).count()
         if overdue:
-            items.append(HomeItem(title="Overdue case actions", url=reverse("casework:dashboard"),
-                                  description="Actions on your cases are past their deadline.", urgent=True, count=overdue))
+            items.append(
+                HomeItem(
+                    title="Overdue case actions",
+                    url=reverse("casework:dashboard"),
+                    description="Actions on your cases are past their deadline.",
+                    urgent=True,
+                    count=overdue,
+                )
+            )
     if person is not None:
-        mine = CaseAction.objects.filter(owner=person, status="open").count()
+        mine = _own_actions(person).count()
         if mine:
-            items.append(HomeItem(title="Your case actions", url=reverse("casework:my_actions"),
-                                  description="Actions you own on a case.", count=mine))
-        if CaseParty.objects.filter(person=person, part="victim", case__closed_at__isnull=True).exists():
-            items.append(HomeItem(title="Support is available to you", url=reverse("casework:support"),
-                                  description="Your line manager, occupational health, and professional associations and unions."))
+            items.append(
+                HomeItem(
+                    title="Your case actions",
+                    url=reverse("casework:my_actions"),
+                    description="Actions you own on a case.",
+                    count=mine,
+                )
+            )
+        if services.victim_signposting_due(person):
+            items.append(
+                HomeItem(
+                    title="Support is available to you",
+                    url=reverse("casework:support"),
+                    description="Your line manager, occupational health, and professional associations and unions.",
+                )
+            )
     return items
+
+
+def _own_actions(person):
+    """Open actions a person owns, never on a case they are named in (PRIN-a)."""
+    return CaseAction.objects.filter(owner=person, status="open").exclude(
+        case__parties__person=person
+    )
 
 
 # ---------------------------------------------------------------- reporting
@@ -73,12 +107,25 @@ def _discard(upload) -> None:
     upload.file.truncate(0)
 
 
-def _upload_from(cleaned, file_field="file", captured="captured_at", site="url_or_sender", kind="screenshot", description=""):
+def _upload_from(
+    cleaned,
+    file_field="file",
+    captured="captured_at",
+    site="url_or_sender",
+    kind="screenshot",
+    description="",
+):
     upload = cleaned.get(file_field)
     if upload is None:
         return None
-    return services.Upload(content=upload.read(), name=upload.name, captured_at=cleaned.get(captured),
-                           site_address=cleaned.get(site) or "", kind=kind, description=description)
+    return services.Upload(
+        content=upload.read(),
+        name=upload.name,
+        captured_at=cleaned.get(captured),
+        site_address=cleaned.get(site) or "",
+        kind=kind,
+        description=description,
+    )
 
 
 @csrf_exempt
@@ -101,38 +148,59 @@ def _report(request):
             _discard(data["file"])
         try:
             case = services.case_report(
-                reporter=user_person(request.user), category=data["category"], what_happened=data["what_happened"],
-                location_kind=data["location_kind"], platform=data["platform"], url_or_sender=data["url_or_sender"],
-                happened_at=data["happened_at"], victim_aware=data["victim_aware"],
-                illegal_or_threats=data["illegal_or_threats"] == "yes", indecent_image=indecent,
-                parties=data["parties"], reporter_is_victim=data["reporter_is_victim"], upload=upload,
-                item_description=data["item_description"], physical_location=data["physical_location"],
+                reporter=user_person(request.user),
+                category=data["category"],
+                what_happened=data["what_happened"],
+                location_kind=data["location_kind"],
+                platform=data["platform"],
+                url_or_sender=data["url_or_sender"],
+                happened_at=data["happened_at"],
+                victim_aware=data["victim_aware"],
+                illegal_or_threats=data["illegal_or_threats"] == "yes",
+                indecent_image=indecent,
+                parties=data["parties"],
+                reporter_is_victim=data["reporter_is_victim"],
+                upload=upload,
+                item_description=data["item_description"],
+                physical_location=data["physical_location"],
                 user=request.user,
             )
         except EvidenceRefused as exc:
-            form.add_error("file", str(exc))
+            form.add_error({"site_address": "url_or_sender"}.get(exc.field, exc.field), str(exc))
         except services.CaseworkError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Thank you. Your report {case.reference} has gone to the people who deal with it.")
+            messages.success(
+                request,
+                f"Thank you. Your report {case.reference} has gone to the people who deal with it.",
+            )
             return redirect("casework:my_report", reference=case.reference)
-    return render(request, "casework/report.html", {"form": form, "platforms": get_pack().platforms},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "casework/report.html",
+        {"form": form, "platforms": get_pack().platforms},
+        status=400 if form.errors else 200,
+    )
 
 
 @require("cases.report")
 def people_search(request):
     query = (request.GET.get("q") or "").strip()
     if not query:
-        query = next((v for k, v in request.GET.items() if k.startswith("involved_") or k == "name"), "").strip()
+        query = next(
+            (v for k, v in request.GET.items() if k.startswith("involved_") or k == "name"), ""
+        ).strip()
     query = forms.PERSON_REF.sub("", query).strip()
     people = []
     if len(query) >= 2:
         terms = query.split()
         people_qs = Person.objects.filter(is_active=True)
         for term in terms[:3]:
-            people_qs = people_qs.filter(Q(given_name__icontains=term) | Q(family_name__icontains=term)
-                                         | Q(preferred_name__icontains=term))
+            people_qs = people_qs.filter(
+                Q(given_name__icontains=term)
+                | Q(family_name__icontains=term)
+                | Q(preferred_name__icontains=term)
+            )
         people = list(people_qs.order_by("family_name", "given_name")[:10])
     return render(request, "casework/_people_options.html", {"people": people})
 
@@ -140,13 +208,24 @@ def people_search(request):
 @require("cases.report")
 def my_reports(request):
     person = user_person(request.user)
-    cases = Case.objects.filter(reporter=person).order_by("-created_at") if person else Case.objects.none()
-    return render(request, "casework/my_reports.html", {"cases": cases, "categories": get_pack().categories})
+    cases = (
+        Case.objects.filter(reporter=person).order_by("-created_at")
+        if person
+        else Case.objects.none()
+    )
+    return render(
+        request, "casework/my_reports.html", {"cases": cases, "categories": get_pack().categories}
+    )
 
 
 def _public_status(case: Case) -> str:
-    return {"new": "Received", "triaged": "Being looked at", "investigating": "Being looked at",
-            "outcome": "Being looked at", "closed": "Closed"}[case.state]
+    return {
+        "new": "Received",
+        "triaged": "Being looked at",
+        "investigating": "Being looked at",
+        "outcome": "Being looked at",
+        "closed": "Closed",
+    }[case.state]
 
 
 @require("cases.report")
@@ -157,10 +236,16 @@ def my_report(request, reference):
     if case is None:
         raise Http404
     is_victim = case.parties.filter(person=person, part="victim").exists()
-    return render(request, "casework/my_report.html", {
-        "case": case, "status": _public_status(case), "category": get_pack().categories.get(case.category),
-        "signposting": casework_config().signposting if is_victim else (),
-    })
+    return render(
+        request,
+        "casework/my_report.html",
+        {
+            "case": case,
+            "status": _public_status(case),
+            "category": get_pack().categories.get(case.category),
+            "signposting": casework_config().signposting if is_victim else (),
+        },
+    )
 
 
 @require("cases.report")
@@ -171,14 +256,25 @@ def support(request):
 @require("cases.report")
 def my_actions(request):
     person = user_person(request.user)
-    actions = CaseAction.objects.filter(owner=person, status="open").select_related("case") if person else []
-    return render(request, "casework/my_actions.html", {"actions": actions, "now": clock.now(), "form": forms.ActionCompleteForm()})
+    actions = _own_actions(person).select_related("case") if person else []
+    return render(
+        request,
+        "casework/my_actions.html",
+        {"actions": actions, "now": clock.now(), "form": forms.ActionCompleteForm()},
+    )
 
 
 @require("cases.report")
 def my_action_complete(request, action_id):
     person = user_person(request.user)
-    action = CaseAction.objects.filter(pk=action_id, owner=person).select_related("case").first() if person else None
+    action = (
+        CaseAction.objects.filter(pk=action_id, owner=person)
+        .exclude(case__parties__person=person)
+        .select_related("case")
+        .first()
+        if person
+        else None
+    )
     if action is None:
         raise Http404
     if request.method != "POST":
@@ -208,26 +304,46 @@ def public_report(request):
         key = f"casework:public-report:{_client_ip(request)}"
         count = cache.get(key, 0)
         if count >= config.public_reports_per_hour:
-            return render(request, "casework/public_report.html", {"form": form, "rate_limited": True}, status=429)
+            return render(
+                request,
+                "casework/public_report.html",
+                {"form": form, "rate_limited": True},
+                status=429,
+            )
         cache.set(key, count + 1, 3600)
         if form.is_valid():
             data = form.cleaned_data
             indecent = data["indecent_image"] == "yes"
-            parties = [{"name": data["about"], "part": "other", "kind": "unknown"}] if data["about"].strip() else []
+            parties = (
+                [{"name": data["about"], "part": "other", "kind": "unknown"}]
+                if data["about"].strip()
+                else []
+            )
             try:
                 case = services.case_report(
-                    reporter=None, source="public", category=data["category"], what_happened=data["what_happened"],
-                    platform=data["platform"], url_or_sender=data["url_or_sender"], parties=parties,
-                    illegal_or_threats=data["illegal_or_threats"] == "yes", indecent_image=indecent,
-                    public_name=data["name"], public_contact=data["contact"],
-                    physical_location="Not held by the school: reported from outside" if indecent else "",
+                    reporter=None,
+                    source="public",
+                    category=data["category"],
+                    what_happened=data["what_happened"],
+                    platform=data["platform"],
+                    url_or_sender=data["url_or_sender"],
+                    parties=parties,
+                    illegal_or_threats=data["illegal_or_threats"] == "yes",
+                    indecent_image=indecent,
+                    public_name=data["name"],
+                    public_contact=data["contact"],
+                    physical_location="Not held by the school: reported from outside"
+                    if indecent
+                    else "",
                 )
             except services.CaseworkError as exc:
                 form.add_error(None, str(exc))
             else:
                 request.session["casework_public_reference"] = case.reference
                 return redirect("casework:public_report_thanks")
-    return render(request, "casework/public_report.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "casework/public_report.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def public_report_thanks(request):
@@ -241,7 +357,9 @@ def public_report_thanks(request):
 
 
 def _case(request, reference) -> Case:
-    return get_object_for_user(request.user, Case.objects.select_related("lead_handler", "reporter"), reference=reference)
+    return get_object_for_user(
+        request.user, Case.objects.select_related("lead_handler", "reporter"), reference=reference
+    )
 
 
 def _detail_context(request, case: Case, **forms_in) -> dict:
@@ -265,12 +383,14 @@ def _detail_context(request, case: Case, **forms_in) -> dict:
         "pathway": config.pathways.get(case.pathway),
         "outcome_label": config.outcomes.get(case.outcome, ""),
         "can_export": can_export_case(request.user, case),
-        "triage_form": forms_in.get("triage_form") or forms.TriageForm(initial={"pathway": suggested}),
+        "triage_form": forms_in.get("triage_form")
+        or forms.TriageForm(initial={"pathway": suggested}),
         "outcome_form": outcome_form,
         "note_form": forms_in.get("note_form") or forms.NoteForm(),
         "party_form": forms_in.get("party_form") or forms.PartyForm(),
         "link_form": forms_in.get("link_form") or forms.LinkForm(),
-        "hold_form": forms_in.get("hold_form") or forms.PoliceHoldForm(initial={"active": "yes" if case.police_hold else "no"}),
+        "hold_form": forms_in.get("hold_form")
+        or forms.PoliceHoldForm(initial={"active": "yes" if case.police_hold else "no"}),
         "phone_form": forms_in.get("phone_form") or forms.PhoneCallForm(),
         "action_form": forms.ActionCompleteForm(),
         "flag_form": forms.FlagForm(),
@@ -280,7 +400,12 @@ def _detail_context(request, case: Case, **forms_in) -> dict:
 
 
 def _render_detail(request, case, status=200, **forms_in):
-    return render(request, "casework/case_detail.html", _detail_context(request, case, **forms_in), status=status)
+    return render(
+        request,
+        "casework/case_detail.html",
+        _detail_context(request, case, **forms_in),
+        status=status,
+    )
 
 
 @require("cases.handle")
@@ -290,12 +415,29 @@ def case_list(request):
     if state in dict(Case.STATES):
         cases = cases.filter(state=state)
     now = clock.now()
-    overdue_ids = set(CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=now).values_list("case_id", flat=True))
-    rows = [{"case": c, "category": get_pack().categories.get(c.category),
-             "overdue": c.id in overdue_ids or (c.state == "new" and c.triage_due < now)} for c in cases[:200]]
-    return render(request, "casework/case_list.html", {
-        "rows": rows, "state": state, "states": Case.STATES,
-        "can_low_level": has_capability(request.user, "cases.low_level")})
+    overdue_ids = set(
+        CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=now).values_list(
+            "case_id", flat=True
+        )
+    )
+    rows = [
+        {
+            "case": c,
+            "category": get_pack().categories.get(c.category),
+            "overdue": c.id in overdue_ids or (c.state == "new" and c.triage_due < now),
+        }
+        for c in cases[:200]
+    ]
+    return render(
+        request,
+        "casework/case_list.html",
+        {
+            "rows": rows,
+            "state": state,
+            "states": Case.STATES,
+            "can_low_level": has_capability(request.user, "cases.low_level"),
+        },
+    )
 
 
 @require("cases.handle")
@@ -306,7 +448,11 @@ def case_detail(request, reference):
 
 
 def _post_only(request, case):
-    return None if request.method == "POST" else redirect("casework:case_detail", reference=case.reference)
+    return (
+        None
+        if request.method == "POST"
+        else redirect("casework:case_detail", reference=case.reference)
+    )
 
 
 def _done(request, case, message):
@@ -327,7 +473,9 @@ def case_triage_view(request, reference):
             form.add_error(None, str(exc))
         else:
             if not can_view_case(request.user, case):
-                messages.success(request, "Triaged. The case is now visible to the Headteacher only.")
+                messages.success(
+                    request, "Triaged. The case is now visible to the Headteacher only."
+                )
                 return redirect("casework:case_list")
             return _done(request, case, "Case triaged")
     return _render_detail(request, case, status=400, triage_form=form)
@@ -371,13 +519,21 @@ def case_party(request, reference):
         data = form.cleaned_data
         person = forms.resolve_person(data["name"])
         try:
-            services.case_party_add(case=case, user=request.user, part=data["part"], person=person,
-                                    name="" if person else data["name"], kind=data["kind"] or "unknown")
+            services.case_party_add(
+                case=case,
+                user=request.user,
+                part=data["part"],
+                person=person,
+                name="" if person else data["name"],
+                kind=data["kind"] or "unknown",
+            )
         except services.CaseworkError as exc:
             form.add_error(None, str(exc))
         else:
             if person is not None and person == user_person(request.user):
-                messages.success(request, "You are now named in this case, so you can no longer see it (PRIN-a).")
+                messages.success(
+                    request, "You are now named in this case, so you can no longer see it (PRIN-a)."
+                )
                 return redirect("casework:case_list")
             return _done(request, case, "Person added")
     return _render_detail(request, case, status=400, party_form=form)
@@ -390,7 +546,9 @@ def case_link_view(request, reference):
         return early
     form = forms.LinkForm(request.POST)
     if form.is_valid():
-        other = Case.objects.filter(reference=form.cleaned_data["reference"].strip().upper()).first()
+        other = Case.objects.filter(
+            reference=form.cleaned_data["reference"].strip().upper()
+        ).first()
         if other is None or not can_view_case(request.user, other):
             form.add_error("reference", "No case you can see has that reference")
         else:
@@ -410,8 +568,12 @@ def case_police_hold(request, reference):
         return early
     form = forms.PoliceHoldForm(request.POST)
     if form.is_valid():
-        services.case_police_hold_set(case=case, user=request.user, active=form.cleaned_data["active"] == "yes",
-                                      note=form.cleaned_data["note"])
+        services.case_police_hold_set(
+            case=case,
+            user=request.user,
+            active=form.cleaned_data["active"] == "yes",
+            note=form.cleaned_data["note"],
+        )
         return _done(request, case, "Police enquiry status recorded")
     return _render_detail(request, case, status=400, hold_form=form)
 
@@ -451,26 +613,42 @@ def _evidence_add(request, reference):
         indecent = data["may_be_indecent"] == "yes"
         upload = services.Upload(content=None, name="", description=data["description"])
         if not indecent:
-            upload = _upload_from(data, site="site_address", kind=data["kind"], description=data["description"])
+            upload = _upload_from(
+                data, site="site_address", kind=data["kind"], description=data["description"]
+            )
         elif data.get("file") is not None:
             _discard(data["file"])
         try:
-            evidence = services.evidence_add_file(case=case, user=request.user, upload=upload, may_be_indecent=indecent,
-                                                  physical_location=data["physical_location"], held_by=data["held_by"])
+            evidence = services.evidence_add_file(
+                case=case,
+                user=request.user,
+                upload=upload,
+                may_be_indecent=indecent,
+                physical_location=data["physical_location"],
+                held_by=data["held_by"],
+            )
         except EvidenceRefused as exc:
-            form.add_error("file", str(exc))
+            form.add_error(exc.field, str(exc))
         except services.CaseworkError as exc:
             form.add_error(None, str(exc))
         else:
             if evidence.kind == "physical_item":
-                messages.success(request, "The file was not stored. Its description and location are recorded, the case is "
-                                          "restricted to the Headteacher and DSL, and “contact the police now” is raised.")
+                messages.success(
+                    request,
+                    "The file was not stored. Its description and location are recorded, the case is "
+                    "restricted to the Headteacher and DSL, and “contact the police now” is raised.",
+                )
                 if not can_view_case(request.user, case):
                     return redirect("casework:case_list")
             else:
                 messages.success(request, f"Evidence stored. SHA-256 {evidence.sha256}")
             return redirect("casework:case_detail", reference=case.reference)
-    return render(request, "casework/evidence_add.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "casework/evidence_add.html",
+        {"case": case, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require("cases.handle")
@@ -481,8 +659,13 @@ def evidence_phone_call(request, reference):
     form = forms.PhoneCallForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        services.evidence_phone_call_add(case=case, user=request.user, call_at=data["call_at"], who=data["who"],
-                                         summary=data["summary"])
+        services.evidence_phone_call_add(
+            case=case,
+            user=request.user,
+            call_at=data["call_at"],
+            who=data["who"],
+            summary=data["summary"],
+        )
         return _done(request, case, "Phone call logged")
     return _render_detail(request, case, status=400, phone_form=form)
 
@@ -504,9 +687,16 @@ def evidence_download(request, reference, evidence_ref):
     try:
         content = services.evidence_read(evidence=evidence, user=request.user)
     except services.CaseworkError as exc:
-        return render(request, "casework/evidence_unavailable.html", {"case": case, "message": str(exc)}, status=410)
+        return render(
+            request,
+            "casework/evidence_unavailable.html",
+            {"case": case, "message": str(exc)},
+            status=410,
+        )
     name = _SAFE_NAME.sub("_", evidence.original_name).strip("._") or "evidence"
-    response = HttpResponse(content, content_type=evidence.content_type or "application/octet-stream")
+    response = HttpResponse(
+        content, content_type=evidence.content_type or "application/octet-stream"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -522,11 +712,16 @@ def evidence_flag(request, reference, evidence_ref):
     form = forms.FlagForm(request.POST)
     if form.is_valid():
         try:
-            services.evidence_flag_indecent(evidence=evidence, user=request.user, **form.cleaned_data)
+            services.evidence_flag_indecent(
+                evidence=evidence, user=request.user, **form.cleaned_data
+            )
         except services.CaseworkError as exc:
             return _render_detail(request, case, status=400, error=str(exc))
-        messages.success(request, "The file has been destroyed; only its hash and description remain. "
-                                  "“Contact the police now” is raised.")
+        messages.success(
+            request,
+            "The file has been destroyed; only its hash and description remain. "
+            "“Contact the police now” is raised.",
+        )
         if not can_view_case(request.user, case):
             return redirect("casework:case_list")
         return redirect("casework:case_detail", reference=case.reference)
@@ -564,7 +759,9 @@ CHART_WIDTH, CHART_LABEL_WIDTH, CHART_BAR_SPACE, CHART_ROW = 720, 270, 360, 32
 BLUE, GREEN, RED = "#1d70b8", "#00703c", "#d4351c"
 
 
-def _chart(title: str, rows: list[tuple[str, float, str]], unit: str = "", marker: float | None = None) -> dict:
+def _chart(
+    title: str, rows: list[tuple[str, float, str]], unit: str = "", marker: float | None = None
+) -> dict:
     """A horizontal bar chart: rows of (label, value, colour); `marker` draws a dashed line at
     that value (a deadline)."""
     top = max([value for _, value, _ in rows] + [marker or 0]) or 1
@@ -615,7 +812,11 @@ def dashboard(request):
     cases = list(visible_cases(request.user))
     open_by_category = Counter(c.category for c in cases if c.is_open)
     labels = {cid: cat.label for cid, cat in pack.categories.items()}
-    overdue = list(CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=now).select_related("case", "owner"))
+    overdue = list(
+        CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=now).select_related(
+            "case", "owner"
+        )
+    )
     triage_hours = pack.deadline_hours("triage")
     triage_rows = []
     for case in sorted((c for c in cases if c.triaged_at), key=lambda c: c.created_at)[-12:]:
@@ -652,11 +853,18 @@ def _low_level_cases(user):
 def low_level_index(request):
     counts = Counter()
     people = {}
-    for party in CaseParty.objects.filter(case__in=_low_level_cases(request.user), part="alleged_perpetrator") \
-            .exclude(person=None).select_related("person"):
+    for party in (
+        CaseParty.objects.filter(
+            case__in=_low_level_cases(request.user), part="alleged_perpetrator"
+        )
+        .exclude(person=None)
+        .select_related("person")
+    ):
         counts[party.person_id] += 1
         people[party.person_id] = party.person
-    rows = [{"person": people[pid], "count": n, "pattern": n >= 2} for pid, n in counts.most_common()]
+    rows = [
+        {"person": people[pid], "count": n, "pattern": n >= 2} for pid, n in counts.most_common()
+    ]
     return render(request, "casework/low_level_index.html", {"rows": rows})
 
 
@@ -665,8 +873,15 @@ def low_level_person(request, external_id):
     person = Person.objects.filter(external_id=external_id).first()
     if person is None:
         raise Http404
-    cases = _low_level_cases(request.user).filter(parties__person=person, parties__part="alleged_perpetrator") \
-        .distinct().order_by("created_at")
+    cases = (
+        _low_level_cases(request.user)
+        .filter(parties__person=person, parties__part="alleged_perpetrator")
+        .distinct()
+        .order_by("created_at")
+    )
     audit_view(obj=person, detail={"view": "low-level concerns pattern"})
-    return render(request, "casework/low_level_person.html", {
-        "person": person, "cases": cases, "categories": get_pack().categories})
+    return render(
+        request,
+        "casework/low_level_person.html",
+        {"person": person, "cases": cases, "categories": get_pack().categories},
+    )
