@@ -23,9 +23,22 @@ class AuditFilterForm(forms.Form):
         label="Record type", required=False, max_length=100, help_text="For example people.person"
     )
     date_from = forms.DateField(
-        label="From (date)", required=False, help_text="For example 2026-11-01"
+        label="From (date)",
+        required=False,
+        help_text="For example 2026-11-01",
+        error_messages={"invalid": "The ‘From’ date must be a real date, like 2026-11-01"},
     )
-    date_to = forms.DateField(label="To (date)", required=False)
+    date_to = forms.DateField(
+        label="To (date)",
+        required=False,
+        error_messages={"invalid": "The ‘To’ date must be a real date, like 2026-11-30"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "The ‘To’ date must be the same as or after the ‘From’ date")
+        return data
 
 
 @require("audit.view")

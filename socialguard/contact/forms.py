@@ -88,7 +88,10 @@ class ContactCheckForm(forms.Form):
     recipient_kind = forms.ChoiceField(
         label="Who are you contacting?",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose who you are contacting"},
+        error_messages={
+            "required": "Choose who you are contacting",
+            "invalid_choice": "Choose who you are contacting from the list",
+        },
     )
     q = forms.CharField(
         label="Search the directory by name",
@@ -99,7 +102,10 @@ class ContactCheckForm(forms.Form):
     recipient = forms.CharField(required=False, max_length=64)
     channel = forms.ChoiceField(
         label="How will you contact them?",
-        error_messages={"required": "Choose how you will contact them"},
+        error_messages={
+            "required": "Choose how you will contact them",
+            "invalid_choice": "Choose how you will contact them from the list",
+        },
     )
     on_trip = forms.BooleanField(label="I am on a school trip", required=False)
     pre_arranged = forms.BooleanField(
@@ -186,13 +192,20 @@ class TripForm(forms.Form):
         label="Trip lead",
         queryset=Person.objects.none(),
         empty_label="Choose the trip lead",
-        error_messages={"required": "Choose the trip lead"},
+        error_messages={
+            "required": "Choose the trip lead",
+            "invalid_choice": "Choose the trip lead from the list of staff",
+        },
     )
     staff = PeopleChoiceField(
         label="Other staff on the trip",
         queryset=Person.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Choose the other staff on the trip from the list",
+            "invalid_pk_value": "Choose the other staff on the trip from the list",
+        },
     )
     pupils = forms.CharField(
         label="Pupils (from the directory)",
@@ -200,7 +213,11 @@ class TripForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Their directory IDs, separated by commas or new lines, for example PUP-001, PUP-002",
     )
-    year_group = forms.ChoiceField(label="Add a whole year group", required=False)
+    year_group = forms.ChoiceField(
+        label="Add a whole year group",
+        required=False,
+        error_messages={"invalid_choice": "Choose a year group from the list"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,13 +276,19 @@ class SignOutForm(forms.Form):
         label="School mobile",
         queryset=SchoolDevice.objects.filter(status="in_service"),
         empty_label="Choose a phone",
-        error_messages={"required": "Choose the school mobile"},
+        error_messages={
+            "required": "Choose the school mobile",
+            "invalid_choice": "Choose a school mobile that is in service from the list",
+        },
     )
     holder = PersonChoiceField(
         label="Who carries it",
         queryset=Person.objects.none(),
         empty_label="Choose a member of staff",
-        error_messages={"required": "Choose who carries the phone"},
+        error_messages={
+            "required": "Choose who carries the phone",
+            "invalid_choice": "Choose who carries the phone from the staff on the trip",
+        },
     )
 
     def __init__(self, *args, trip, **kwargs):
@@ -280,7 +303,10 @@ class PermissionRequestForm(forms.Form):
         label="Trip",
         queryset=None,
         empty_label="Choose the trip",
-        error_messages={"required": "Choose the trip"},
+        error_messages={
+            "required": "Choose the trip",
+            "invalid_choice": "Choose a trip you are on from the list",
+        },
     )
     reason = forms.CharField(
         label="Why may you need to call from a withheld number?",
@@ -310,7 +336,10 @@ class DecisionForm(forms.Form):
         label="Your decision",
         widget=forms.RadioSelect,
         choices=[("grant", "Grant the permission"), ("refuse", "Refuse the permission")],
-        error_messages={"required": "Choose whether to grant or refuse the permission"},
+        error_messages={
+            "required": "Choose whether to grant or refuse the permission",
+            "invalid_choice": "Choose whether to grant or refuse the permission",
+        },
     )
     note = forms.CharField(
         label="Note to the member of staff (optional)",
@@ -325,11 +354,17 @@ class ParentMessageForm(forms.Form):
         label="Parent or carer",
         queryset=Person.objects.none(),
         empty_label="Choose the parent or carer",
-        error_messages={"required": "Choose the parent or carer"},
+        error_messages={
+            "required": "Choose the parent or carer",
+            "invalid_choice": "Choose the parent or carer from the list",
+        },
     )
     channel = forms.ChoiceField(
         label="How did they contact the school?",
-        error_messages={"required": "Choose how they contacted the school"},
+        error_messages={
+            "required": "Choose how they contacted the school",
+            "invalid_choice": "Choose how they contacted the school from the list",
+        },
     )
     topic = forms.CharField(
         label="Topic",
@@ -356,7 +391,10 @@ class ParentMessageForm(forms.Form):
         label="Who replies",
         queryset=Person.objects.none(),
         empty_label="Choose who replies",
-        error_messages={"required": "Choose who replies"},
+        error_messages={
+            "required": "Choose who replies",
+            "invalid_choice": "Choose who replies from the list of staff",
+        },
     )
 
     def __init__(self, *args, **kwargs):
@@ -383,14 +421,20 @@ class CallForm(forms.Form):
         label="Parent or carer",
         queryset=Person.objects.none(),
         empty_label="Choose the parent or carer",
-        error_messages={"required": "Choose the parent or carer"},
+        error_messages={
+            "required": "Choose the parent or carer",
+            "invalid_choice": "Choose the parent or carer from the list",
+        },
     )
     direction = forms.ChoiceField(
         label="Who called?",
         widget=forms.RadioSelect,
         choices=ParentMessage.DIRECTION_CHOICES,
         initial="from_parent",
-        error_messages={"required": "Choose who called"},
+        error_messages={
+            "required": "Choose who called",
+            "invalid_choice": "Choose who called: the parent or the school",
+        },
     )
     topic = forms.CharField(
         label="Topic",
@@ -407,13 +451,17 @@ class CallForm(forms.Form):
         label="Does the parent need a reply or a follow-up?",
         widget=forms.RadioSelect,
         choices=[("yes", "Yes"), ("no", "No, it was dealt with on the call")],
-        error_messages={"required": "Choose whether the parent needs a reply"},
+        error_messages={
+            "required": "Choose whether the parent needs a reply",
+            "invalid_choice": "Choose whether the parent needs a reply: yes or no",
+        },
     )
     assigned_to = PersonChoiceField(
         label="Who replies",
         queryset=Person.objects.none(),
         required=False,
         empty_label="Me",
+        error_messages={"invalid_choice": "Choose who replies from the list of staff"},
     )
 
     def __init__(self, *args, **kwargs):

@@ -415,6 +415,19 @@ def permission_request(
         )
     if not is_on_trip(requester, trip):
         raise ContactError("trip", f"You are not on {trip.name}: choose a trip you are on")
+    # The permission is for the trip (PAR-5): it cannot start before the trip or outlast it.
+    if starts_on < trip.starts_on:
+        raise ContactError(
+            "starts_on",
+            f"The first day of the permission must be on or after the first day of {trip.name} "
+            f"({trip.starts_on:%-d/%-m/%Y})",
+        )
+    if ends_on > trip.ends_on:
+        raise ContactError(
+            "ends_on",
+            f"The last day of the permission must be on or before the last day of {trip.name} "
+            f"({trip.ends_on:%-d/%-m/%Y})",
+        )
     if not reason.strip():
         raise ContactError("reason", "Enter why you may need to call from a withheld number")
     with transaction.atomic():

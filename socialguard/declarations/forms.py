@@ -34,7 +34,10 @@ class DeclarationForm(forms.Form):
                 help_text=item.hint,
                 choices=YES_NO,
                 widget=forms.RadioSelect,
-                error_messages={"required": f"Select yes or no for question {n}"},
+                error_messages={
+                    "required": f"Select yes or no for question {n}",
+                    "invalid_choice": f"Select yes or no for question {n}",
+                },
             )
 
 
@@ -42,7 +45,10 @@ class ExceptionRequestForm(forms.Form):
     kind = forms.ChoiceField(
         label="What do you want to do?",
         widget=forms.RadioSelect,
-        error_messages={"required": "Select what you want to do"},
+        error_messages={
+            "required": "Select what you want to do",
+            "invalid_choice": "Select what you want to do from the list",
+        },
     )
     platform = forms.CharField(
         label="Platform",
@@ -80,7 +86,10 @@ class ExceptionDecisionForm(forms.Form):
         label="Your decision",
         choices=[("approve", "Approve"), ("refuse", "Refuse")],
         widget=forms.RadioSelect,
-        error_messages={"required": "Select approve or refuse"},
+        error_messages={
+            "required": "Select approve or refuse",
+            "invalid_choice": "Select approve or refuse",
+        },
     )
     reason = forms.CharField(
         label="Reason",
@@ -93,12 +102,19 @@ class ExceptionDecisionForm(forms.Form):
 
 class TrainingRecordForm(forms.Form):
     person = forms.ChoiceField(
-        label="Who did the training?", error_messages={"required": "Select who did the training"}
+        label="Who did the training?",
+        error_messages={
+            "required": "Select who did the training",
+            "invalid_choice": "Select who did the training from the list",
+        },
     )
     kind = forms.ChoiceField(
         label="Kind of training",
         widget=forms.RadioSelect,
-        error_messages={"required": "Select the kind of training"},
+        error_messages={
+            "required": "Select the kind of training",
+            "invalid_choice": "Select the kind of training from the list",
+        },
     )
     course = forms.CharField(
         label="Course",

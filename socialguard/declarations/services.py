@@ -66,7 +66,7 @@ def _notify(people, subject: str, message: str) -> None:
 def report_url() -> str | None:
     """The casework "report a concern" page, when casework provides it."""
     try:
-        return reverse("casework_report")
+        return reverse("casework:report")
     except NoReverseMatch:
         return None
 

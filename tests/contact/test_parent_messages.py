@@ -133,3 +133,32 @@ def test_it_hides_other_peoples_messages(client, people, make_user):
     message = log(teacher, parent)
     sign_in(client, make_user("staff"))
     assert client.get(reverse("contact_parent_message", args=[message.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-3")
+def test_it_names_each_field_when_a_message_or_call_names_an_unknown_person(client, people):
+    manager, teacher, parent = people
+    sign_in(client, teacher)
+    with clock.frozen(at("2026-03-10 12:00")):
+        response = client.post(
+            reverse("contact_parent_message_new"),
+            {"parent": 99999, "channel": "fax", "topic": "Uniform", "summary": "Asked",
+             "received_date": "10/3/2026", "received_time": "09:30", "assigned_to": parent.pk},
+        )  # fmt: skip
+        html = response.content.decode()
+        assert "Choose the parent or carer from the list" in html
+        assert "Choose how they contacted the school from the list" in html
+        assert "Choose who replies from the list of staff" in html
+        assert "Select a valid choice" not in html
+
+        response = client.post(
+            reverse("contact_parent_call_new"),
+            {"parent": parent.pk, "direction": "sideways", "topic": "Lunch", "summary": "Asked",
+             "needs_reply": "maybe", "assigned_to": 99999},
+        )  # fmt: skip
+        html = response.content.decode()
+    assert "Choose who called: the parent or the school" in html
+    assert "Choose whether the parent needs a reply: yes or no" in html
+    assert "Select a valid choice" not in html
+    assert not ParentMessage.objects.exists()

@@ -144,3 +144,44 @@ def test_it_asks_and_grants_through_the_web(client, cast):
     assert response.status_code == 302
     permission.refresh_from_db()
     assert permission.status == "granted"
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-5")
+def test_it_refuses_a_permission_that_outlasts_or_precedes_the_trip(cast, client):
+    _, _, teacher, trip = cast  # the trip runs 10 and 11 March
+    with pytest.raises(ContactError) as error:
+        ask(teacher, trip, starts=date(2026, 3, 10), ends=date(2026, 4, 10))
+    assert error.value.field == "ends_on" and "11/3/2026" in error.value.message
+    with pytest.raises(ContactError) as error:
+        ask(teacher, trip, starts=date(2026, 3, 2), ends=date(2026, 3, 11))
+    assert error.value.field == "starts_on"
+
+    sign_in(client, teacher)
+    with clock.frozen(at("2026-03-01 09:00")):
+        response = client.post(
+            reverse("contact_permission_new"),
+            {"trip": trip.pk, "reason": "x", "starts_on": "10/3/2026", "ends_on": "30/3/2026"},
+        )
+    assert response.status_code == 200
+    assert "must be on or before the last day of Museum visit" in response.content.decode()
+    assert not trip.withheld_permissions.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-5")
+def test_it_names_the_field_when_the_trip_is_not_one_of_mine(cast, client, make_user):
+    _, _, teacher, _ = cast
+    other = make_user("staff")
+    not_mine = make_trip(other.person, starts="2026-03-10")
+    sign_in(client, teacher)
+    with clock.frozen(at("2026-03-01 09:00")):
+        response = client.post(
+            reverse("contact_permission_new"),
+            {"trip": not_mine.pk, "reason": "x", "starts_on": "10/3/2026", "ends_on": "11/3/2026"},
+        )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Choose a trip you are on from the list" in page
+    assert "Select a valid choice" not in page
+    assert not not_mine.withheld_permissions.exists()

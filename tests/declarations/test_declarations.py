@@ -121,8 +121,9 @@ def test_it_shows_guidance_and_a_report_link_when_a_pupil_is_among_contacts(
     item = declarations_pack().item("pupil_contacts")
     assert "Remove or block the pupil" in page and item.guidance.split(".")[0] in page
     assert "Report it now" in page
-    if services.report_url():
-        assert f'href="{services.report_url()}"' in page
+    # The route to report is a real link to "Report a concern", not just words.
+    assert services.report_url() == reverse("casework:report")
+    assert f'href="{reverse("casework:report")}"' in page
     answer = declaration.answers.get(item_id="pupil_contacts")
     assert answer.outcome == DeclarationAnswer.CONCERN and answer.guidance_shown_at is not None
     assert AuditEvent.objects.filter(
@@ -141,6 +142,18 @@ def test_it_shows_one_error_per_unanswered_question(client, signed_in):
     assert response.status_code == 200
     assert "There is a problem" in page and "Select yes or no for question 1" in page
     assert f"Select yes or no for question {len(ITEMS)}" in page
+    assert not Declaration.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_names_the_question_when_an_answer_is_neither_yes_nor_no(client, signed_in, answers):
+    signed_in("staff")
+    first = ITEMS[0].id
+    response = client.post(reverse("declaration_new"), answers(**{first: "maybe"}))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Select yes or no for question 1" in page
+    assert "Select a valid choice" not in page
     assert not Declaration.objects.exists()
 
 

@@ -151,6 +151,11 @@ def test_it_records_training_through_the_web_with_clear_errors(
         in response.content.decode()
     )
     data["expires_on"] = (today + timedelta(days=365)).strftime("%d/%m/%Y")
+    response = client.post(reverse("training_new"), {**data, "person": "NOBODY", "kind": "zzz"})
+    page = response.content.decode()
+    assert "Select who did the training from the list" in page
+    assert "Select the kind of training from the list" in page
+    assert "Select a valid choice" not in page and not TrainingRecord.objects.exists()
     response = client.post(reverse("training_new"), data)
     assert response.status_code == 302
     assert services.training_status(person=officer, kind="social_media_officer") == "current"
