@@ -14,7 +14,7 @@ from socialguard.people.models import Person
 from socialguard.people.permissions import requires_two_factor
 from socialguard.people.services import account_create, people_import
 from socialguard.policy.pack import get_pack
-from socialguard.policy.services import policy_version_current
+from socialguard.policy.services import policy_acknowledge, policy_version_current
 
 DEMO_PASSWORD = "stmartins-demo-2026"
 DEMO_LOADERS: list[Callable] = []
@@ -173,6 +173,9 @@ DEMO_ACCOUNTS = {
     "VOL-001": "volunteer",
     "GOV-002": "governor",
 }
+# Who has already acknowledged the policy in the demo, so the Headteacher's report shows both
+# sides; everyone else (the Headteacher and the teacher included) still has it to do.
+ACKNOWLEDGED = ("dsl", "deputy", "dpl", "wilson", "mbah", "green")
 LINE_MANAGERS = {
     "STAFF-011": "STAFF-010",
     "STAFF-012": "STAFF-010",
@@ -220,7 +223,7 @@ def _csv() -> str:
 def load_foundation() -> list[dict]:
     """People, roles, line managers and accounts. Returns the sign-in sheet."""
     pack = get_pack()
-    policy_version_current(pack=pack)
+    version = policy_version_current(pack=pack)
     people_import(content=_csv())
     titles = {h.external_id: h.title for h in pack.role_holders}
     sheet = []
@@ -259,6 +262,8 @@ def load_foundation() -> list[dict]:
                     "two_factor": two_factor,
                 }
             )
+            if username in ACKNOWLEDGED:
+                policy_acknowledge(user=user, version=version)
     return sheet
 
 

@@ -68,3 +68,14 @@ def test_policy_trace_text_lists_unproven_clauses(capsys):
     call_command("policy-trace")
     out = capsys.readouterr().out
     assert "clauses are named by a test" in out
+
+
+def test_the_demo_shows_the_head_who_has_and_has_not_acknowledged_the_policy():
+    from socialguard.policy.services import acknowledgement_status, policy_version_current
+
+    call_command("load-demo", "--format", "json")
+    call_command("load-demo", "--format", "json")  # acknowledging again changes nothing
+    rows = acknowledgement_status(policy_version_current())
+    done = {r["user"].username for r in rows if r["acknowledged_at"]}
+    assert done == {"dsl", "deputy", "dpl", "wilson", "mbah", "green"}
+    assert {"head", "teacher", "khan"} <= {r["user"].username for r in rows} - done
