@@ -185,3 +185,21 @@ def test_it_names_the_field_when_the_trip_is_not_one_of_mine(cast, client, make_
     assert "Choose a trip you are on from the list" in page
     assert "Select a valid choice" not in page
     assert not not_mine.withheld_permissions.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("PAR-5")
+def test_it_tells_a_second_decider_the_request_was_already_decided(cast, client):
+    head, proprietor, teacher, trip = cast
+    permission = ask(teacher, trip)
+    with clock.frozen(at("2026-03-02 09:00")):
+        permission_decide(permission=permission, by=head, grant=True, note="")
+    sign_in(client, proprietor)
+    url = reverse("contact_permission", args=[permission.pk])
+    response = client.post(url, {"decision": "refuse"}, follow=True)
+    assert response.status_code == 200
+    assert "This request was already decided: granted" in response.content.decode()
+    permission.refresh_from_db()
+    assert permission.status == "granted" and permission.decided_by == head.person
+    sign_in(client, teacher)  # the requester still may not decide anything
+    assert client.post(url, {"decision": "refuse"}).status_code == 403
