@@ -899,9 +899,50 @@ def _tell_officers(takedown_id: int) -> None:
     )
 
 
+# Which consent purposes a published item on each platform needs (the others are social media).
+# St Martin's Post is printed and also served as a public web page, so it needs both.
+PLATFORM_PURPOSES = {"website": {"website"}, "newsletter": {"print", "website"}}
+
+
+def takedown_items(takedown: TakedownNeeded) -> list[dict]:
+    """The published items of a takedown with where they stand: `archive_id` (for a link to the
+    archive, where an officer takes a post down), `live` (still published) and `must_go` (still
+    published where the withdrawn consent or the restricted list says the child must not be)."""
+    from socialguard.publishing.models import ArchiveItem
+
+    ids = [i["id"] for i in takedown.published_items if isinstance(i.get("id"), int)]
+    archive = {
+        a.pk: a for a in ArchiveItem.objects.filter(pk__in=ids).prefetch_related("takedowns")
+    }
+    withdrawn = set(takedown.purposes or PURPOSES)
+    rows = []
+    for entry in takedown.published_items:
+        item = archive.get(entry.get("id"))
+        live = item is not None and not item.takedowns.all()
+        needs = PLATFORM_PURPOSES.get(item.platform, {"social_media"}) if item else set()
+        rows.append(
+            {
+                "title": entry.get("title", ""),
+                "id": entry.get("id"),
+                "archive_id": item.pk if item else None,
+                "live": live,
+                "must_go": live and bool(needs & withdrawn),
+            }
+        )
+    return rows
+
+
+@enforces("IMG-3")
 def takedown_done(*, takedown: TakedownNeeded, actor, note: str) -> TakedownNeeded:
+    """Mark a takedown done. Refused while a listed post is still published where the child must
+    not be: "done" must mean the photo is down, not that someone clicked a button."""
     if takedown.done_at:
         raise ConsentError("This takedown is already marked as done")
+    still_up = [row["title"] for row in takedown_items(takedown) if row["must_go"]]
+    if still_up:
+        raise ConsentError(
+            "Take these posts down from the archive first: " + "; ".join(still_up), "note"
+        )
     if not (note or "").strip():
         raise ConsentError("Say what was taken down and where", "note")
     with transaction.atomic():

@@ -711,7 +711,14 @@ def takedown(request, takedown_id):
     return render(
         request,
         "consent/takedown.html",
-        {"item": item, "form": form, "purposes": [labels.get(p, p) for p in item.purposes]},
+        {
+            "item": item,
+            "form": form,
+            "purposes": [labels.get(p, p) for p in item.purposes],
+            "published": services.takedown_items(item),
+            "can_open_archive": has_capability(request.user, "publishing.archive"),
+        },
+        status=400 if form.errors else 200,
     )
 
 

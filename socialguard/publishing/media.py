@@ -54,8 +54,18 @@ def image_format(data: bytes) -> str:
             if image.width * image.height > MAX_PIXELS:
                 raise ImageRefused("The image is too large: resize it and upload it again")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except ImageRefused:
+        raise
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses an image whose header claims more pixels than twice its limit (a
+        # decompression bomb): say so, rather than calling it "not an image".
+        raise ImageRefused("The image is too large: resize it and upload it again") from exc
+    except UnidentifiedImageError as exc:
         raise ImageRefused("The selected file must be a JPG, PNG or WebP image") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRefused(
+            "The selected image is damaged and cannot be read: save it again and upload it"
+        ) from exc
     if fmt not in ALLOWED_FORMATS:
         raise ImageRefused("The selected file must be a JPG, PNG or WebP image")
     return fmt
@@ -84,7 +94,15 @@ def strip_metadata(data: bytes) -> bytes:
 def image_store(data: bytes, *, folder: str = "drafts") -> StoredImage:
     """Check, strip and store an image. Returns where it went and its hash."""
     fmt = image_format(data)
-    clean = strip_metadata(data)
+    try:
+        clean = strip_metadata(data)
+    except ImageRefused:
+        raise
+    except (ValueError, OSError, SyntaxError) as exc:
+        # A header that reads but pixels that do not (a truncated upload): a message, not a 500.
+        raise ImageRefused(
+            "The selected image is damaged and cannot be read: save it again and upload it"
+        ) from exc
     fmt = image_format(clean)
     name = secrets.token_hex(16)
     (media_dir(folder) / name).write_bytes(clean)

@@ -51,11 +51,14 @@ logger = logging.getLogger("socialguard.publishing")
 MAX_ATTEMPTS = 6
 RETRY_BASE = timedelta(minutes=1)
 CLAIM_LEASE = timedelta(minutes=5)
-PHOTO_PURPOSES = {
-    "website": "website",
-    "newsletter": "print",
-    "official_social_media": "social_media",
+# Every consent purpose a photo needs on each channel. St Martin's Post is printed and is also a
+# public web page here (/publishing/st-martins-post/), so it needs the website consent as well.
+CHANNEL_PURPOSES = {
+    "website": ("website",),
+    "newsletter": ("print", "website"),
+    "official_social_media": ("social_media",),
 }
+_VERDICT_RANK = {"pass": 0, "review": 1, "block": 2}
 
 
 class PublishingError(ValueError):
@@ -174,17 +177,36 @@ def check_text(*, text: str, channel: str) -> CheckResult:
 
 
 def photo_check(*, data: bytes, channel: str) -> dict | None:
-    """The consent app's photo check for this channel's purpose, or None while it is not there."""
+    """The consent app's photo check for this channel's purposes, or None while it is not there."""
+    return photo_check_for_channels(data=data, channels=[channel])
+
+
+@enforces("IMG-1", "IMG-3")
+def photo_check_for_channels(*, data: bytes, channels) -> dict | None:
+    """The photo checked against the consent for every purpose the post's channels need (a post
+    to Facebook and the website needs both consents); the worst result wins."""
     try:
         from socialguard.consent.services import check_photo_for_purpose
     except (ImportError, AttributeError):
         return None
-    try:
-        return check_photo_for_purpose(
-            data=data, purpose=PHOTO_PURPOSES.get(channel, "social_media")
-        )
-    except ValueError as exc:  # an unreadable or oversized photo: a person must look at it
-        return {"verdict": "review", "faces": [], "error": str(exc)}
+    purposes = sorted(
+        {
+            p
+            for c in channels or ["official_social_media"]
+            for p in CHANNEL_PURPOSES.get(c, ("social_media",))
+        }
+    )
+    worst = None
+    for purpose in purposes:
+        try:
+            result = check_photo_for_purpose(data=data, purpose=purpose)
+        except ValueError as exc:  # an unreadable or oversized photo: a person must look at it
+            return {"verdict": "review", "faces": [], "error": str(exc)}
+        if worst is None or _VERDICT_RANK.get(result.get("verdict"), 1) > _VERDICT_RANK.get(
+            worst.get("verdict"), 1
+        ):
+            worst = result
+    return worst
 
 
 def photo_findings(result: dict | None, *, label: str) -> list[dict]:
@@ -461,11 +483,22 @@ def _channel_of(draft: Draft) -> str:
     return "official_social_media"
 
 
-def draft_recheck(draft: Draft) -> dict:
-    """Text and photo checks of the draft as it is now; stored on the draft."""
+def _channels_of(draft: Draft) -> list[str]:
+    return sorted({a.channel for a in draft.accounts.all()}) or ["official_social_media"]
+
+
+def draft_recheck(draft: Draft, *, photos: bool = False) -> dict:
+    """Text and photo checks of the draft as it is now; stored on the draft. With `photos`, every
+    image is checked again against today's consent and restricted list for all its accounts (a
+    photo checked when it was uploaded may since show a withdrawn or restricted child)."""
     channel = _channel_of(draft)
     findings = check_text(text=draft.text, channel=channel).to_dict()["findings"]
     for number, image in enumerate(draft.images.all(), start=1):
+        if photos:
+            image.photo_check = photo_check_for_channels(
+                data=media.image_read(image.stored_name), channels=_channels_of(draft)
+            )
+            image.save(update_fields=["photo_check"])
         findings += photo_findings(
             image.photo_check, label=f"Image {number} ({image.original_name})"
         )
@@ -502,10 +535,12 @@ def _validate_accounts(account_ids, text: str) -> list[OfficialAccount]:
 
 
 def _store_images(draft: Draft, images: list[NewImage]) -> None:
-    channel = _channel_of(draft)
+    channels = _channels_of(draft)
     for image in images:
         stored = media.image_store(image.data)
-        result = photo_check(data=media.image_read(stored.stored_name), channel=channel)
+        result = photo_check_for_channels(
+            data=media.image_read(stored.stored_name), channels=channels
+        )
         DraftImage.objects.create(
             draft=draft,
             original_name=image.name[:255],
@@ -562,6 +597,7 @@ def draft_save(
             )
     with transaction.atomic():
         previous_state = draft.state if draft else None
+        previous_channels = _channels_of(draft) if draft else None
         draft = draft or Draft(author=author)
         draft.title = title.strip()[:150]
         draft.text = text
@@ -581,7 +617,8 @@ def draft_save(
             Publication.objects.filter(
                 draft=draft, state__in=("queued", "retrying", "failed")
             ).delete()
-        draft_recheck(draft)
+        # New accounts may need other consent: check the images already there again.
+        draft_recheck(draft, photos=previous_channels not in (None, _channels_of(draft)))
         draft.save()
         audit_record(action="publishing.draft_saved", obj=draft, detail={"verdict": draft.verdict})
     return draft
@@ -662,30 +699,34 @@ def draft_approve(*, draft: Draft, user, publish_now: bool = True) -> Draft:
     now = clock.now()
     with transaction.atomic():
         draft = Draft.objects.select_for_update().get(pk=draft.pk)
-        result = draft_recheck(draft)
-        if result["verdict"] == "block":
+        result = draft_recheck(draft, photos=True)
+        blocked = result["verdict"] == "block"
+        if blocked:
+            # Committed, not rolled back: the officer and the author see the finding that blocks.
             draft.save()
-            raise PublishingError(
-                "This post cannot be approved while it has a finding that blocks it. "
-                "Return it to the author to fix."
+        else:
+            if draft.scheduled_for is not None and draft.scheduled_for <= now:
+                draft.scheduled_for = None
+            draft.state = "approved"
+            draft.decided_by = approver
+            draft.decided_at = now
+            draft.approved_hash = content_hash(draft)
+            draft.findings_at_approval = result["findings"]
+            draft.save()
+            due = draft.scheduled_for or now
+            for account in draft.accounts.all():
+                Publication.objects.get_or_create(
+                    draft=draft, account=account, defaults={"due_at": due}
+                )
+            audit_record(
+                action="publishing.draft_approved",
+                obj=draft,
+                detail={"verdict": result["verdict"], "scheduled_for": draft.scheduled_for},
             )
-        if draft.scheduled_for is not None and draft.scheduled_for <= now:
-            draft.scheduled_for = None
-        draft.state = "approved"
-        draft.decided_by = approver
-        draft.decided_at = now
-        draft.approved_hash = content_hash(draft)
-        draft.findings_at_approval = result["findings"]
-        draft.save()
-        due = draft.scheduled_for or now
-        for account in draft.accounts.all():
-            Publication.objects.get_or_create(
-                draft=draft, account=account, defaults={"due_at": due}
-            )
-        audit_record(
-            action="publishing.draft_approved",
-            obj=draft,
-            detail={"verdict": result["verdict"], "scheduled_for": draft.scheduled_for},
+    if blocked:
+        raise PublishingError(
+            "This post cannot be approved while it has a finding that blocks it. "
+            "Return it to the author to fix."
         )
     _email(
         [draft.author],

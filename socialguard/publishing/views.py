@@ -598,11 +598,14 @@ def _issue_items(issue: str):
         year, month = (int(x) for x in issue.split("-"))
     except ValueError:
         raise Http404 from None
+    # An issue is a real month: year 0 or 99999 would crash the date lookup (a 500 on a public page).
+    if not (1 <= year <= 9998 and 1 <= month <= 12):
+        raise Http404
     items = services.public_items("newsletter").filter(
         published_at__year=year, published_at__month=month
     )
     items = items.order_by("published_at", "pk")
-    if not 1 <= month <= 12 or not items.exists():
+    if not items.exists():
         raise Http404
     return items
 

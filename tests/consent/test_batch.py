@@ -268,3 +268,25 @@ def test_it_stops_when_the_bytes_read_pass_the_limit_and_keeps_nothing(make_user
     batch.refresh_from_db()
     assert batch.state == "failed" and "nothing of it was kept" in batch.error
     assert batch.results == [] and stored_files() == before
+
+
+def test_it_shows_no_green_all_clear_panel_when_a_photo_needs_a_person(client, signed_in, amy):
+    signed_in("social_media_officer")
+    data = make_zip({"amy.png": AMY, "stranger.png": STRANGER, "notes.txt": b"not a photo"})
+    client.post(
+        "/consent/check/batch/", {"files": SimpleUploadedFile("a.zip", data), "purpose": "website"}
+    )
+    batch = BatchCheck.objects.get()
+    page = client.get(f"/consent/check/batch/{batch.pk}/").content.decode()
+    assert "govuk-panel--confirmation" not in page
+    assert "1 to check by eye. Do not publish them as they are." in page
+    assert "Skipped: " not in page  # the tag says it once
+    client.post(
+        "/consent/check/batch/",
+        {"files": SimpleUploadedFile("b.zip", make_zip({"amy.png": AMY})), "purpose": "website"},
+    )
+    batch = BatchCheck.objects.latest("pk")
+    assert (
+        "govuk-panel--confirmation"
+        in client.get(f"/consent/check/batch/{batch.pk}/").content.decode()
+    )

@@ -75,6 +75,12 @@ def test_it_lists_the_published_demo_post_for_takedown_when_consent_is_withdrawn
     )
     assert any("taken down" in m.subject for m in mail.outbox)
     officer = Person.objects.get(external_id="STAFF-005")
+    # "Done" only once the post is really down (the archive keeps its record).
+    with pytest.raises(services.ConsentError, match="Take these posts down"):
+        services.takedown_done(takedown=takedown, actor=officer.user, note="Removed")
+    from socialguard.publishing.services import item_take_down
+
+    item_take_down(item=item, user=officer.user, reason="Consent withdrawn for the website")
     services.takedown_done(takedown=takedown, actor=officer.user, note="Removed from the website")
     takedown.refresh_from_db()
     assert takedown.done_at is not None

@@ -231,7 +231,7 @@ def test_it_strips_location_data_from_images_before_publishing(submitted, office
 def test_it_folds_a_blocking_photo_check_into_the_draft(submitted, officer, png, monkeypatch):
     monkeypatch.setattr(
         services,
-        "photo_check",
+        "photo_check_for_channels",
         lambda **kw: {
             "verdict": "block",
             "faces": [
