@@ -57,15 +57,28 @@ def read_csv(content: bytes | str, required_columns: tuple[str, ...]) -> list[tu
             ]
         )
     reader.fieldnames = header
-    rows = []
+    rows, errors = [], []
     try:
         for record in reader:
             line = reader.line_num
             if None in record:
-                raise CsvImportError(
-                    [RowError(line, "", "this row has more values than the header has columns")]
+                errors.append(RowError(line, "", "this row has more values than the header has columns"))
+                continue
+            short = [column for column, value in record.items() if value is None]
+            if short:
+                # a missing cell is not an empty one: in a consent file empty means "no"
+                errors.append(
+                    RowError(
+                        line,
+                        short[0],
+                        f"this row has {len(header) - len(short)} values but the header has "
+                        f"{len(header)} columns: no value for {', '.join(short)}",
+                    )
                 )
-            rows.append((line, {k: (v or "").strip() for k, v in record.items()}))
+                continue
+            rows.append((line, {k: v.strip() for k, v in record.items()}))
     except csv.Error as exc:
         raise CsvImportError([RowError(reader.line_num, "", f"not valid CSV: {exc}")]) from exc
+    if errors:
+        raise CsvImportError(errors)
     return rows

@@ -96,3 +96,16 @@ def test_it_imports_from_the_web_with_progress(client, signed_in, make_person):
         "not in the people directory"
         in client.get(f"/consent/import/{failed.pk}/").content.decode()
     )
+
+
+@pytest.mark.clause("IMG-1")
+def test_it_refuses_a_short_row_instead_of_reading_missing_answers_as_no(make_person):
+    amy = make_person("pupil", external_id="P-1")
+    services.consent_import(content=HEADER + "P-1,yes,yes,yes,yes,yes,no,no\n")
+    with pytest.raises(CsvImportError) as caught:
+        services.consent_import(content=HEADER + "P-1,yes\nP-1,yes,yes,yes,yes,yes,no,no,extra\n")
+    errors = [(e.line, e.column, e.message) for e in caught.value.errors]
+    assert errors[0][:2] == (2, "print") and "no value for print, website" in errors[0][2]
+    assert errors[1][0] == 3 and "more values than the header" in errors[1][2]
+    # nothing was withdrawn: every purpose is still consented
+    assert all(p["consented"] for p in services.consent_status(amy)["purposes"].values())
