@@ -51,6 +51,9 @@ logger = logging.getLogger("socialguard.publishing")
 MAX_ATTEMPTS = 6
 RETRY_BASE = timedelta(minutes=1)
 CLAIM_LEASE = timedelta(minutes=5)
+# A post that goes out later than this after its approval (a scheduled post, a retry) has its
+# photos checked again first: consent may have been withdrawn, or a child restricted, meanwhile.
+RECHECK_AFTER = timedelta(minutes=5)
 # Every consent purpose a photo needs on each channel. St Martin's Post is printed and is also a
 # public web page here (/publishing/st-martins-post/), so it needs the website consent as well.
 CHANNEL_PURPOSES = {
@@ -811,6 +814,10 @@ def publication_attempt(publication: Publication, now: datetime) -> bool:
     if not gate.allowed:
         _failed(publication, now, f"Held: {gate.message}", final=True)
         return False
+    blocked = _photos_blocked_now(draft, publication.account, now)
+    if blocked:
+        _failed(publication, now, f"Held: {blocked} It was not published.", final=True)
+        return False
     try:
         result = connector_for(publication.account).publish(_outgoing(draft))
     except ConnectorError as exc:
@@ -864,6 +871,23 @@ def publication_attempt(publication: Publication, now: datetime) -> bool:
             detail={"account": publication.account.name, "remote_id": result.remote_id},
         )
     return True
+
+
+@enforces("IMG-1", "IMG-3")
+def _photos_blocked_now(draft: Draft, account: OfficialAccount, now: datetime) -> str:
+    """Why the draft's photos may no longer go to this account ("" when they may). Checked only
+    when the post goes out well after its approval, which checked them already."""
+    if draft.decided_at is None or now - draft.decided_at < RECHECK_AFTER:
+        return ""
+    for number, image in enumerate(draft.images.all(), start=1):
+        result = photo_check_for_channels(
+            data=media.image_read(image.stored_name), channels=[account.channel]
+        )
+        label = f"Image {number} ({image.original_name})"
+        blocking = [f for f in photo_findings(result, label=label) if f["severity"] == "block"]
+        if blocking:
+            return f"{blocking[0]['message']} Consent or the restricted list changed after approval."
+    return ""
 
 
 def _failed(publication: Publication, now: datetime, message: str, final: bool = False) -> None:

@@ -101,3 +101,55 @@ def test_it_checks_the_photos_again_when_the_accounts_change(
         author=author.person, draft=draft, text="Sports day.", account_ids=[website.pk, facebook.pk]
     )
     assert _photo_severities(draft) == ["block"]
+
+
+@pytest.mark.clause("IMG-1", "IMG-3")
+def test_it_holds_a_scheduled_post_whose_photo_lost_its_consent_after_approval(
+    author, officer, website, png, consent_for, mailoutbox
+):
+    from datetime import timedelta
+
+    from socialguard import clock
+    from socialguard.publishing.models import ArchiveItem
+
+    allowed, _ = consent_for
+    draft = services.draft_save(
+        author=author.person,
+        text="Our school play is on Friday.",
+        account_ids=[website.pk],
+        scheduled_for=clock.now() + timedelta(days=2),
+        new_images=[services.NewImage("play.png", png())],
+    )
+    services.draft_submit(draft=draft, author=author.person)
+    services.draft_approve(draft=draft, user=officer)
+    allowed.discard("website")  # a parent withdraws website consent the next day
+    assert services.publications_publish_due(clock.now() + timedelta(days=3)) == 0
+    publication = draft.publications.get()
+    assert publication.state == "failed"
+    assert publication.last_error.startswith("Held: Image 1 (play.png)")
+    assert "It was not published." in publication.last_error
+    assert not ArchiveItem.objects.exists()
+    assert any("could not be published" in m.subject for m in mailoutbox)
+
+
+@pytest.mark.clause("IMG-3")
+def test_it_publishes_a_scheduled_post_whose_photo_is_still_cleared(
+    author, officer, website, png, consent_for
+):
+    from datetime import timedelta
+
+    from socialguard import clock
+
+    _, asked = consent_for
+    draft = services.draft_save(
+        author=author.person,
+        text="Our school play is on Friday.",
+        account_ids=[website.pk],
+        scheduled_for=clock.now() + timedelta(days=2),
+        new_images=[services.NewImage("play.png", png())],
+    )
+    services.draft_submit(draft=draft, author=author.person)
+    services.draft_approve(draft=draft, user=officer)
+    asked.clear()
+    assert services.publications_publish_due(clock.now() + timedelta(days=3)) == 1
+    assert asked == ["website"]  # checked again as it went out
