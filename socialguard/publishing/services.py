@@ -671,15 +671,48 @@ def draft_submit(*, draft: Draft, author: Person) -> Draft:
             obj=draft,
             detail={"approver": draft.approver.external_id if draft.approver else None},
         )
-    to = [draft.approver] if draft.approver else [p for p in officers() if p.pk != author.pk]
+    if draft.approver is None:
+        _nobody_can_approve(draft, author)
+        return draft
     _email(
-        to,
+        [draft.approver],
         "A post is waiting for your approval",
         f"{author.display_name} has submitted a post for the school's official accounts.\n"
         f"Please approve it, return it with comments or reject it by {timezone.localtime(draft.due_at):%-d %B %Y %H:%M}:\n"
         f"{_link('publishing:approval_detail', pk=draft.pk)}\n",
     )
     return draft
+
+
+def _headteachers() -> list[Person]:
+    return list(
+        Person.objects.filter(is_active=True, roles__role="headteacher").select_related("user")
+    )
+
+
+def _nobody_can_approve(draft: Draft, author: Person) -> None:
+    """No designated officer other than the author has in-date training (PAR-6): the post waits,
+    and the Headteacher and the officers are told why, so training can be booked or recorded."""
+    untrained = [p.display_name for p in officers() if p.pk != author.pk]
+    _email(
+        _headteachers() + [p for p in officers() if p.pk != author.pk],
+        "Nobody can approve a post: officer training needed",
+        f"{author.display_name} has submitted a post for the school's official accounts, but no "
+        "designated social media officer other than the author has in-date training, so nobody "
+        "can approve it (PAR-6).\n"
+        + (
+            f"Officers whose training must be renewed: {', '.join(untrained)}.\n"
+            if untrained
+            else ""
+        )
+        + f"Record the training here: {_link('training_new')}\n"
+        f"The post: {_link('publishing:approval_detail', pk=draft.pk)}\n",
+    )
+    audit_record(action="publishing.no_approver", obj=draft)
+
+
+def can_anyone_approve(draft: Draft) -> bool:
+    return any(p.pk != draft.author_id and officer_gate(p).allowed for p in officers())
 
 
 def _decider(user) -> Person:
@@ -886,7 +919,9 @@ def _photos_blocked_now(draft: Draft, account: OfficialAccount, now: datetime) -
         label = f"Image {number} ({image.original_name})"
         blocking = [f for f in photo_findings(result, label=label) if f["severity"] == "block"]
         if blocking:
-            return f"{blocking[0]['message']} Consent or the restricted list changed after approval."
+            return (
+                f"{blocking[0]['message']} Consent or the restricted list changed after approval."
+            )
     return ""
 
 
@@ -956,13 +991,8 @@ def approval_deadlines_sweep(now: datetime) -> int:
     for draft in waiting:
         link = _link("publishing:approval_detail", pk=draft.pk)
         if draft.escalated_at is None and draft.due_at <= now:
-            heads = list(
-                Person.objects.filter(is_active=True, roles__role="headteacher").select_related(
-                    "user"
-                )
-            )
             _email(
-                heads + ([draft.approver] if draft.approver else []),
+                _headteachers() + ([draft.approver] if draft.approver else []),
                 "A post is overdue for approval",
                 f"A post by {draft.author.display_name} was due for approval on "
                 f"{timezone.localtime(draft.due_at):%-d %B %Y %H:%M} and is still waiting.\n{link}\n",

@@ -229,6 +229,7 @@ def draft_detail(request, pk):
         "is_author": draft.author_id == getattr(user_person(request.user), "pk", None),
         "images": draft.images.all(),
         "publications": draft.publications.select_related("account"),
+        "nobody_can_approve": draft.state == "submitted" and not services.can_anyone_approve(draft),
         **_findings_context(draft.text, draft.findings),
     }
     return render(request, "publishing/draft_detail.html", context)
@@ -250,9 +251,18 @@ def draft_submit(request, pk):
             except services.PublishingError as exc:
                 error = exc.message
             else:
-                messages.success(
-                    request, "Your post has gone to a designated social media officer for approval."
-                )
+                if draft.approver is None:
+                    messages.warning(
+                        request,
+                        "Your post is submitted, but no designated social media officer other "
+                        "than you has in-date training, so nobody can approve it yet. The "
+                        "Headteacher has been told.",
+                    )
+                else:
+                    messages.success(
+                        request,
+                        "Your post has gone to a designated social media officer for approval.",
+                    )
                 return redirect("publishing:draft_detail", pk=draft.pk)
     return render(
         request,

@@ -284,3 +284,42 @@ def test_it_refuses_unknown_and_oversized_images(author, website, settings):
             new_images=[services.NewImage(name="a.png", data=b"x" * 100)],
         )
     assert not Draft.objects.exists()
+
+
+@pytest.mark.clause("PAR-6", "PRIN-h")
+def test_it_tells_the_author_and_the_headteacher_when_no_trained_officer_can_approve(
+    make_user, train, client, mailoutbox
+):
+    from socialguard.audit.models import AuditEvent
+    from tests.conftest import sign_in
+
+    make_user("headteacher", "staff", email="head@school.example.org")
+    author = make_user("social_media_officer", "staff", email="mbah@school.example.org")
+    train(author.person)  # the author is trained; the only other officer is not
+    other = make_user("social_media_officer", "staff", email="wilson@school.example.org")
+    train(other.person, expired_days_ago=30)
+    website = services.account_save(
+        user=None, platform="website", name="School website news", connector="website"
+    )
+    draft = services.draft_save(
+        author=author.person, text="Sports day is on Friday.", account_ids=[website.pk]
+    )
+    sign_in(client, author)
+    response = client.post(
+        f"/publishing/drafts/{draft.pk}/submit/", {"understood": "yes"}, follow=True
+    )
+    page = response.content.decode()
+    assert "nobody can approve it yet" in page and "The Headteacher has been told" in page
+    assert "No designated social media officer other than the author has in-date training" in page
+    warned = [
+        m for m in mailoutbox if m.subject == "Nobody can approve a post: officer training needed"
+    ]
+    assert len(warned) == 1 and "wilson@school.example.org" in warned[0].to
+    assert "head@school.example.org" in warned[0].to
+    assert AuditEvent.objects.filter(action="publishing.no_approver").exists()
+
+    train(other.person)  # training renewed: the warning goes, and she can approve it
+    page = client.get(f"/publishing/drafts/{draft.pk}/").content.decode()
+    assert "nobody can approve this post yet" not in page
+    draft.refresh_from_db()
+    assert services.draft_approve(draft=draft, user=other).state == "published"
