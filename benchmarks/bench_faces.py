@@ -129,7 +129,9 @@ def bench_threshold(data: Path) -> None:
     for photos in (1, 2):
         measured = [(t, *rows[t, photos]) for t in THRESHOLDS]
         meeting = [
-            t for t, recall, false in measured if recall >= GOAL_RECALL and false <= GOAL_FALSE_BLOCKS
+            t
+            for t, recall, false in measured
+            if recall >= GOAL_RECALL and false <= GOAL_FALSE_BLOCKS
         ]
         print(
             f"goal (100 % recall, <= 5 % false blocks, {photos} photo(s) enrolled) met at: "
@@ -137,7 +139,9 @@ def bench_threshold(data: Path) -> None:
         )
         lowest = next((t for t, recall, _ in measured if recall >= GOAL_RECALL), None)
         if lowest is not None:
-            print(f"  lowest threshold with 100 % recall: {lowest:.2f} ({rows[lowest, photos][1]:.1%} false)")
+            print(
+                f"  lowest threshold with 100 % recall: {lowest:.2f} ({rows[lowest, photos][1]:.1%} false)"
+            )
     _labelled_pairs(dataset, embedded)
     print("As shipped (the restricted threshold follows the photos enrolled of the child):")
     for photos in (1, 2):

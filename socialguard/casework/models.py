@@ -9,10 +9,18 @@ from socialguard.people.models import Person
 class Case(models.Model):
     """A concern reported by anyone (RESP-4), routed by category (REP-1)."""
 
-    STATES = [("new", "New"), ("triaged", "Triaged"), ("investigating", "Investigating"),
-              ("outcome", "Outcome reached"), ("closed", "Closed")]
-    SOURCES = [("staff", "Reported by a signed-in person"), ("public", "Reported from outside the school"),
-               ("api", "Reported through the API")]
+    STATES = [
+        ("new", "New"),
+        ("triaged", "Triaged"),
+        ("investigating", "Investigating"),
+        ("outcome", "Outcome reached"),
+        ("closed", "Closed"),
+    ]
+    SOURCES = [
+        ("staff", "Reported by a signed-in person"),
+        ("public", "Reported from outside the school"),
+        ("api", "Reported through the API"),
+    ]
     LOCATIONS = [
         ("social_media", "A social media post, profile or message"),
         ("message_board", "A message board or forum"),
@@ -23,9 +31,11 @@ class Case(models.Model):
         ("other", "Somewhere else"),
     ]
     AWARE = [("yes", "Yes"), ("no", "No, they do not know yet"), ("unknown", "I do not know")]
-    STAFF_CONCERN_LEVELS = [("", "Not about a member of staff"),
-                            ("low_level", "Low-level concern (below the harm threshold)"),
-                            ("allegation", "Allegation that meets the harm threshold")]
+    STAFF_CONCERN_LEVELS = [
+        ("", "Not about a member of staff"),
+        ("low_level", "Low-level concern (below the harm threshold)"),
+        ("allegation", "Allegation that meets the harm threshold"),
+    ]
 
     reference = models.CharField(max_length=24, unique=True)
     source = models.CharField(max_length=10, choices=SOURCES, default="staff")
@@ -47,10 +57,14 @@ class Case(models.Model):
     outcome = models.CharField(max_length=40, blank=True)
     outcome_text = models.TextField(blank=True)
     legal_heads = models.JSONField(default=list, blank=True)
-    reporter = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_cases")
+    reporter = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="reported_cases"
+    )
     public_reporter_name = models.CharField(max_length=200, blank=True)
     public_reporter_contact = models.CharField(max_length=200, blank=True)
-    lead_handler = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="led_cases")
+    lead_handler = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="led_cases"
+    )
     route = models.JSONField(default=list)
     escalation_level = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
@@ -81,7 +95,9 @@ class CaseAudience(models.Model):
     role = models.CharField(max_length=40)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "role"], name="unique_case_audience_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "role"], name="unique_case_audience_role")
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.role}"
@@ -103,13 +119,25 @@ class CaseRecipient(models.Model):
 class CaseParty(models.Model):
     """A person involved in a case and their part. A named person never sees the case (PRIN-a)."""
 
-    PARTS = [("victim", "Person affected (victim)"), ("alleged_perpetrator", "Alleged perpetrator"),
-             ("witness", "Witness"), ("reporter", "Reporter"), ("other", "Other")]
-    KINDS = [("staff", "Member of staff"), ("pupil", "Pupil"), ("parent", "Parent or carer"),
-             ("public", "Member of the public"), ("unknown", "Not known")]
+    PARTS = [
+        ("victim", "Person affected (victim)"),
+        ("alleged_perpetrator", "Alleged perpetrator"),
+        ("witness", "Witness"),
+        ("reporter", "Reporter"),
+        ("other", "Other"),
+    ]
+    KINDS = [
+        ("staff", "Member of staff"),
+        ("pupil", "Pupil"),
+        ("parent", "Parent or carer"),
+        ("public", "Member of the public"),
+        ("unknown", "Not known"),
+    ]
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="case_parts")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="case_parts"
+    )
     name = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=20, choices=KINDS, default="unknown")
     part = models.CharField(max_length=30, choices=PARTS)
@@ -127,7 +155,9 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=40)
     text = models.TextField(blank=True)
@@ -146,14 +176,18 @@ class CaseAction(models.Model):
     key = models.CharField(max_length=40, blank=True)
     title = models.CharField(max_length=300)
     clause = models.CharField(max_length=20, blank=True)
-    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="case_actions")
+    owner = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="case_actions"
+    )
     owner_role = models.CharField(max_length=40, blank=True)
     internal = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=STATUS, default="open")
     done_at = models.DateTimeField(null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     done_note = models.TextField(blank=True)
     police_confirmation = models.TextField(blank=True)
     reminded = models.BooleanField(default=False)
@@ -175,9 +209,14 @@ class Evidence(models.Model):
     A file's bytes live encrypted under DATA_DIR/evidence; its data key is in EvidenceKey,
     whose row is deleted to crypto-shred the item (SLT-5)."""
 
-    KINDS = [("screenshot", "Screenshot"), ("file", "File"), ("web_page", "Saved web page"),
-             ("email", "Email (.eml)"), ("phone_call", "Phone call log"),
-             ("physical_item", "Item held in a secure physical location (not stored)")]
+    KINDS = [
+        ("screenshot", "Screenshot"),
+        ("file", "File"),
+        ("web_page", "Saved web page"),
+        ("email", "Email (.eml)"),
+        ("phone_call", "Phone call log"),
+        ("physical_item", "Item held in a secure physical location (not stored)"),
+    ]
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
@@ -198,7 +237,9 @@ class Evidence(models.Model):
     held_by = models.CharField(max_length=200, blank=True)
     held_since = models.DateTimeField(null=True, blank=True)
     refused_reason = models.CharField(max_length=30, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     added_by_label = models.CharField(max_length=200, blank=True)
     added_at = models.DateTimeField()
 
@@ -229,7 +270,9 @@ class EvidenceShred(models.Model):
 
     evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="shred")
     at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField()
     physical_location = models.CharField(max_length=300, blank=True)
 
@@ -242,7 +285,9 @@ class CustodyEvent(models.Model):
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="custody")
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=30)
     detail = models.CharField(max_length=300, blank=True)

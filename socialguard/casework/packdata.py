@@ -8,7 +8,13 @@ from django.conf import settings
 from socialguard.policy.pack import ROLE_IDS, PackError, get_pack
 
 SPECIAL_OWNERS = ("handler", "victim_line_manager")
-SPECIAL_ACTIONS = ("police_advice", "police_now", "lado_referral", "line_manager_support", "occupational_health")
+SPECIAL_ACTIONS = (
+    "police_advice",
+    "police_now",
+    "lado_referral",
+    "line_manager_support",
+    "occupational_health",
+)
 PATHWAY_IDS = ("staff", "pupil", "parent_public")
 
 
@@ -89,8 +95,12 @@ def _action(problems, raw, key, deadlines, action_key="") -> ActionTemplate | No
     if not isinstance(internal, bool):
         problems.append(f"{key}.internal: must be true or false")
     return ActionTemplate(
-        key=action_key, title=raw.get("title", ""), clause=raw.get("clause", ""),
-        owner_role=owner, deadline=raw.get("deadline", ""), internal=bool(internal),
+        key=action_key,
+        title=raw.get("title", ""),
+        clause=raw.get("clause", ""),
+        owner_role=owner,
+        deadline=raw.get("deadline", ""),
+        internal=bool(internal),
     )
 
 
@@ -102,7 +112,12 @@ def parse_casework(data: dict, deadlines: dict) -> CaseworkConfig:
         raise PackError(["casework: missing table [casework]"])
     routes = {
         name: _roles(problems, table.get(name), f"casework.{name}")
-        for name in ("staff_allegation_route", "headteacher_allegation_route", "restricted_roles", "low_level_roles")
+        for name in (
+            "staff_allegation_route",
+            "headteacher_allegation_route",
+            "restricted_roles",
+            "low_level_roles",
+        )
     }
     groups = {
         name: frozenset(_roles(problems, table.get(name), f"casework.{name}"))
@@ -125,7 +140,9 @@ def parse_casework(data: dict, deadlines: dict) -> CaseworkConfig:
         if name not in raw_specials:
             problems.append(f"casework.special_actions.{name}: missing")
             continue
-        specials[name] = _action(problems, raw_specials[name], f"casework.special_actions.{name}", deadlines, name)
+        specials[name] = _action(
+            problems, raw_specials[name], f"casework.special_actions.{name}", deadlines, name
+        )
     outcomes = table.get("outcomes")
     if not isinstance(outcomes, dict) or not outcomes:
         problems.append("casework.outcomes: must be a table of outcome id = label")
@@ -141,19 +158,26 @@ def parse_casework(data: dict, deadlines: dict) -> CaseworkConfig:
             if outcome not in outcomes:
                 problems.append(f"{key}.outcomes[{j}]: unknown outcome {outcome!r}")
         actions = tuple(
-            built for j, item in enumerate(raw.get("actions") or [])
-            if (built := _action(problems, item, f"{key}.actions[{j}]", deadlines, f"{pid}-{j}")) is not None
+            built
+            for j, item in enumerate(raw.get("actions") or [])
+            if (built := _action(problems, item, f"{key}.actions[{j}]", deadlines, f"{pid}-{j}"))
+            is not None
         )
         pathways[pid] = Pathway(
-            id=pid, label=raw.get("label", pid), clauses=tuple(raw.get("clauses") or ()),
-            outcomes=tuple(raw.get("outcomes") or ()), actions=actions,
+            id=pid,
+            label=raw.get("label", pid),
+            clauses=tuple(raw.get("clauses") or ()),
+            outcomes=tuple(raw.get("outcomes") or ()),
+            actions=actions,
         )
     for pid in PATHWAY_IDS:
         if pid not in pathways:
             problems.append(f"casework.pathways: no pathway with id {pid!r}")
     signposting = []
     for i, raw in enumerate(table.get("signposting") or []):
-        if not isinstance(raw, dict) or not all(isinstance(raw.get(n), str) and raw.get(n) for n in ("name", "url")):
+        if not isinstance(raw, dict) or not all(
+            isinstance(raw.get(n), str) and raw.get(n) for n in ("name", "url")
+        ):
             problems.append(f"casework.signposting[{i}]: needs a name and a url")
             continue
         signposting.append(Signpost(raw["name"], raw["url"], raw.get("description", "")))
@@ -162,8 +186,14 @@ def parse_casework(data: dict, deadlines: dict) -> CaseworkConfig:
     if problems:
         raise PackError(problems, "policy pack [casework]")
     return CaseworkConfig(
-        **routes, **groups, **numbers, known_hash_list=known, special_actions=specials,
-        pathways=pathways, outcomes=dict(outcomes), signposting=tuple(signposting),
+        **routes,
+        **groups,
+        **numbers,
+        known_hash_list=known,
+        special_actions=specials,
+        pathways=pathways,
+        outcomes=dict(outcomes),
+        signposting=tuple(signposting),
     )
 
 

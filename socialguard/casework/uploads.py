@@ -31,8 +31,13 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
         content = io.BytesIO() if self.too_large else self.buffer
         content.seek(0)
         upload = InMemoryUploadedFile(
-            file=content, field_name=self.field_name, name=self.file_name, content_type=self.content_type,
-            size=file_size, charset=self.charset, content_type_extra=self.content_type_extra,
+            file=content,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=file_size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
         )
         upload.sg_too_large = self.too_large
         return upload

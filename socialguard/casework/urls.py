@@ -25,10 +25,26 @@ urlpatterns = [
     path("<str:reference>/people/", views.case_party, name="case_party"),
     path("<str:reference>/link/", views.case_link_view, name="case_link"),
     path("<str:reference>/police-hold/", views.case_police_hold, name="case_police_hold"),
-    path("<str:reference>/actions/<int:action_id>/done/", views.case_action_complete, name="case_action_complete"),
+    path(
+        "<str:reference>/actions/<int:action_id>/done/",
+        views.case_action_complete,
+        name="case_action_complete",
+    ),
     path("<str:reference>/evidence/add/", views.evidence_add, name="evidence_add"),
-    path("<str:reference>/evidence/phone-call/", views.evidence_phone_call, name="evidence_phone_call"),
-    path("<str:reference>/evidence/<uuid:evidence_ref>/download/", views.evidence_download, name="evidence_download"),
-    path("<str:reference>/evidence/<uuid:evidence_ref>/flag/", views.evidence_flag, name="evidence_flag"),
+    path(
+        "<str:reference>/evidence/phone-call/",
+        views.evidence_phone_call,
+        name="evidence_phone_call",
+    ),
+    path(
+        "<str:reference>/evidence/<uuid:evidence_ref>/download/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        "<str:reference>/evidence/<uuid:evidence_ref>/flag/",
+        views.evidence_flag,
+        name="evidence_flag",
+    ),
     path("<str:reference>/export.pdf", views.case_export, name="case_export"),
 ]

@@ -41,12 +41,16 @@ Image.init()  # registers every plugin, so `formats=` below knows WebP
 # second photo (consent/_second_photo.html); from two photos on, at 0.58.
 RESTRICTED_THRESHOLD_ONE_PHOTO = 0.62
 RESTRICTED_THRESHOLD_TWO_PHOTOS = 0.58
-DEFAULT_MATCH_THRESHOLD = RESTRICTED_THRESHOLD_ONE_PHOTO  # the widest: candidates are found within it
+DEFAULT_MATCH_THRESHOLD = (
+    RESTRICTED_THRESHOLD_ONE_PHOTO  # the widest: candidates are found within it
+)
 
 
 def restricted_threshold(photos_enrolled: int) -> float:
     """The distance within which a restricted child enrolled from this many photos blocks a photo."""
-    return RESTRICTED_THRESHOLD_TWO_PHOTOS if photos_enrolled >= 2 else RESTRICTED_THRESHOLD_ONE_PHOTO
+    return (
+        RESTRICTED_THRESHOLD_TWO_PHOTOS if photos_enrolled >= 2 else RESTRICTED_THRESHOLD_ONE_PHOTO
+    )
 
 
 # IDENTIFY_MATCH_THRESHOLD decides "this is that consented person", so the photo may pass. A

@@ -83,10 +83,7 @@ def face_result(
             if isinstance(threshold, Mapping)
             else threshold
         )
-        if (
-            distance <= limit
-            and person_status(statuses.get(external_id), purpose) == RESTRICTED
-        ):
+        if distance <= limit and person_status(statuses.get(external_id), purpose) == RESTRICTED:
             return external_id, RESTRICTED, distance
     if candidates and candidates[0][1] <= identify_threshold:
         external_id, distance = candidates[0]

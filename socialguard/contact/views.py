@@ -397,7 +397,10 @@ def permission_detail(request, permission_id):
     if request.method == "POST":
         if permission.status != "pending" and can_decide_permission(request.user, permission):
             # two deciders at once, or a second click: say what happened instead of a 403
-            messages.info(request, f"This request was already decided: {permission.get_status_display().lower()}")
+            messages.info(
+                request,
+                f"This request was already decided: {permission.get_status_display().lower()}",
+            )
             return redirect("contact_permission", permission_id=permission.pk)
         if not can_decide:
             raise PermissionDenied("only the Headteacher or proprietor, never the person asking")

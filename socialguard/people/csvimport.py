@@ -62,7 +62,9 @@ def read_csv(content: bytes | str, required_columns: tuple[str, ...]) -> list[tu
         for record in reader:
             line = reader.line_num
             if None in record:
-                errors.append(RowError(line, "", "this row has more values than the header has columns"))
+                errors.append(
+                    RowError(line, "", "this row has more values than the header has columns")
+                )
                 continue
             short = [column for column, value in record.items() if value is None]
             if short:

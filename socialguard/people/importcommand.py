@@ -26,7 +26,10 @@ class CsvImportCommand(BaseCommand):
         try:
             content = path.read_bytes()
         except OSError as exc:
-            self._fail(as_json, [{"line": 0, "column": "", "message": f"cannot read {path}: {exc.strerror}"}])
+            self._fail(
+                as_json,
+                [{"line": 0, "column": "", "message": f"cannot read {path}: {exc.strerror}"}],
+            )
         try:
             result = self.run_import(content)
         except CsvImportError as exc:

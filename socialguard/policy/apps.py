@@ -19,5 +19,8 @@ def check_policy_pack(app_configs=None, **kwargs):
     try:
         get_pack()
     except PackError as exc:
-        return [checks.Error(problem, obj=exc.args[0].splitlines()[0], id="socialguard.E001") for problem in exc.problems]
+        return [
+            checks.Error(problem, obj=exc.args[0].splitlines()[0], id="socialguard.E001")
+            for problem in exc.problems
+        ]
     return []

@@ -17,7 +17,12 @@ def nav_entries_for(user) -> list[dict]:
         except NoReverseMatch:
             continue
         entries.append(
-            {"label": entry.label, "url": url, "url_name": entry.url_name, "section": section_of(entry.url_name)}
+            {
+                "label": entry.label,
+                "url": url,
+                "url_name": entry.url_name,
+                "section": section_of(entry.url_name),
+            }
         )
     return entries
 
@@ -32,7 +37,15 @@ def shell(request):
         for entry in nav_entries_for(user):
             if entry["url_name"] in PRIMARY:
                 items.append(
-                    {"label": entry["label"], "url": entry["url"], "active": request.path.startswith(entry["url"])}
+                    {
+                        "label": entry["label"],
+                        "url": entry["url"],
+                        "active": request.path.startswith(entry["url"]),
+                    }
                 )
         items.append({"label": "All tasks", "url": menu, "active": request.path == menu})
-    return {"school_name": pack.school_name, "school_motto": pack.school["motto"], "nav_items": items}
+    return {
+        "school_name": pack.school_name,
+        "school_motto": pack.school["motto"],
+        "nav_items": items,
+    }

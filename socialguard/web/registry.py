@@ -27,7 +27,13 @@ NAV: list[NavEntry] = []
 
 # The few pages everyone uses most stay in the header; the rest are one click away on "All tasks",
 # grouped by area of the policy, so a busy teacher is not faced with twenty links.
-PRIMARY = ("policy", "casework:report", "casework:case_list", "publishing:draft_list", "contact_check")
+PRIMARY = (
+    "policy",
+    "casework:report",
+    "casework:case_list",
+    "publishing:draft_list",
+    "contact_check",
+)
 SECTIONS = (
     ("policy", "The policy"),
     ("casework:", "Concerns and cases"),
@@ -44,6 +50,8 @@ SECTIONS = (
 
 def section_of(url_name: str) -> str:
     return next((label for prefix, label in SECTIONS if url_name.startswith(prefix)), "Other")
+
+
 HOME_PROVIDERS: list[Callable] = []
 
 

@@ -20,7 +20,9 @@ def home(request):
 @login_required
 def menu(request):
     order = {label: i for i, (_, label) in enumerate(SECTIONS)}
-    entries = sorted(nav_entries_for(request.user), key=lambda e: order.get(e["section"], len(order)))
+    entries = sorted(
+        nav_entries_for(request.user), key=lambda e: order.get(e["section"], len(order))
+    )
     sections = [(name, list(group)) for name, group in groupby(entries, key=lambda e: e["section"])]
     return render(request, "web/menu.html", {"sections": sections})
 

@@ -26,11 +26,17 @@ ENTRIES = {
     "casework:my_reports": (ALL, {}),
     "casework:my_report": (set(), _case),  # only the reporter, who is no role-account of the matrix
     "casework:my_actions": (ALL, {}),
-    "casework:my_action_complete": (set(), lambda w: {"action_id": w["action"].pk}),  # only the owner
+    "casework:my_action_complete": (
+        set(),
+        lambda w: {"action_id": w["action"].pk},
+    ),  # only the owner
     "casework:support": (ALL, {}),
     "casework:dashboard": (HANDLERS, {}),
     "casework:low_level_index": ({"headteacher"}, {}),
-    "casework:low_level_person": ({"headteacher"}, lambda w: {"external_id": w["case_reporter"].external_id}),
+    "casework:low_level_person": (
+        {"headteacher"},
+        lambda w: {"external_id": w["case_reporter"].external_id},
+    ),
     "casework:public_report": (PUBLIC, {}),
     "casework:public_report_thanks": (PUBLIC, {}),
     "casework:case_detail": (CASE_AUDIENCE, _case),
@@ -67,10 +73,17 @@ def build_world(make_person, make_user):
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
     case = services.case_report(
-        reporter=reporter.person, category="cyberbullying_harassment", what_happened="Matrix case",
-        illegal_or_threats=True, user=reporter,
-        upload=services.Upload(content=buffer.getvalue(), name="shot.png", captured_at=datetime(2026, 1, 5, tzinfo=UTC),
-                               site_address="https://example.org/x"),
+        reporter=reporter.person,
+        category="cyberbullying_harassment",
+        what_happened="Matrix case",
+        illegal_or_threats=True,
+        user=reporter,
+        upload=services.Upload(
+            content=buffer.getvalue(),
+            name="shot.png",
+            captured_at=datetime(2026, 1, 5, tzinfo=UTC),
+            site_address="https://example.org/x",
+        ),
     )
     return {
         "case": case,

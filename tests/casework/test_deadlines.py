@@ -37,7 +37,10 @@ def test_it_reminds_the_handlers_before_triage_is_due_and_escalates_when_overdue
 @pytest.mark.clause("SLT-2")
 def test_it_escalates_an_overdue_action_to_the_next_role_holder(school, report):
     with clock.frozen(START):
-        case = report(category="staff_misuse", parties=[{"person": school["colleague"].person, "part": "alleged_perpetrator"}])
+        case = report(
+            category="staff_misuse",
+            parties=[{"person": school["colleague"].person, "part": "alleged_perpetrator"}],
+        )
         services.case_triage(case=case, user=school["headteacher"], pathway="staff")
     investigate = case.actions.get(title="Investigate the allegation promptly")
     assert investigate.owner == school["headteacher"].person

@@ -35,7 +35,11 @@ def assert_no_trace(since: float):
     for root in roots:
         for path in root.rglob("*"):
             try:
-                if path.is_file() and path.stat().st_mtime >= since - 1 and path.stat().st_size < 50_000_000:
+                if (
+                    path.is_file()
+                    and path.stat().st_mtime >= since - 1
+                    and path.stat().st_size < 50_000_000
+                ):
                     assert MARKER not in path.read_bytes(), f"marker found in {path}"
             except (PermissionError, FileNotFoundError):
                 continue
@@ -51,14 +55,23 @@ def assert_no_trace(since: float):
 
 
 @pytest.mark.clause("SLT-5")
-def test_it_keeps_no_byte_of_a_flagged_upload_on_disk_in_the_database_or_in_temp_files(client, school):
+def test_it_keeps_no_byte_of_a_flagged_upload_on_disk_in_the_database_or_in_temp_files(
+    client, school
+):
     since, before = time.time(), vault_files()
     sign_in(client, school["teacher"])
     item = io.BytesIO(big_item())
     item.name = "image.png"
-    response = client.post(reverse("casework:report"), form_data(
-        indecent_image="yes", physical_location="Locked cupboard in the DSL's office",
-        item_description="Photo on a pupil's phone", file=item, captured_at="2026-03-02T10:00"))
+    response = client.post(
+        reverse("casework:report"),
+        form_data(
+            indecent_image="yes",
+            physical_location="Locked cupboard in the DSL's office",
+            item_description="Photo on a pupil's phone",
+            file=item,
+            captured_at="2026-03-02T10:00",
+        ),
+    )
     assert response.status_code == 302
     case = Case.objects.get()
     assert case.restricted and case.indecent_image
@@ -66,7 +79,9 @@ def test_it_keeps_no_byte_of_a_flagged_upload_on_disk_in_the_database_or_in_temp
     assert (held.kind, held.storage_name, held.sha256) == ("physical_item", "", "")
     assert held.physical_location == "Locked cupboard in the DSL's office"
     police = case.actions.get(key="police_now")
-    assert police.clause == "SLT-5" and police.due_at - police.created_at <= __import__("datetime").timedelta(hours=1)
+    assert police.clause == "SLT-5" and police.due_at - police.created_at <= __import__(
+        "datetime"
+    ).timedelta(hours=1)
     assert {r.role for r in case.recipients.all()} <= {"headteacher", "dsl"}
     assert not can_view_case(school["deputy_dsl"], case) and not can_view_case(school["dpl"], case)
     assert can_view_case(school["dsl"], case) and can_view_case(school["headteacher"], case)
@@ -79,8 +94,15 @@ def test_it_refuses_to_store_when_a_handler_flags_an_upload(client, school, repo
     since, before = time.time(), vault_files()
     case = report()
     sign_in(client, school["dsl"])
-    response = upload(client, case, big_item(), name="x.png", may_be_indecent="yes",
-                      physical_location="Safe in the Head's office", held_by="Ms DSL")
+    response = upload(
+        client,
+        case,
+        big_item(),
+        name="x.png",
+        may_be_indecent="yes",
+        physical_location="Safe in the Head's office",
+        held_by="Ms DSL",
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.restricted and case.actions.filter(key="police_now").exists()
@@ -97,7 +119,9 @@ def test_it_refuses_an_upload_on_the_known_hash_list_the_same_way(client, school
     try:
         case, before = report(), vault_files()
         sign_in(client, school["dsl"])
-        response = upload(client, case, content, physical_location="Still on the reporting teacher's phone")
+        response = upload(
+            client, case, content, physical_location="Still on the reporting teacher's phone"
+        )
         assert response.status_code == 302
         case.refresh_from_db()
         assert case.restricted and not EvidenceKey.objects.exists()
@@ -115,13 +139,17 @@ def test_it_crypto_shreds_an_item_flagged_after_it_was_stored(client, school, re
     stored = Evidence.objects.get()
     file_path = Path(settings.DATA_DIR) / "evidence" / stored.storage_name
     assert file_path.exists()
-    response = client.post(reverse("casework:evidence_flag", args=[case.reference, stored.reference]),
-                           {"physical_location": "Locked cupboard", "description": "Flagged on review"})
+    response = client.post(
+        reverse("casework:evidence_flag", args=[case.reference, stored.reference]),
+        {"physical_location": "Locked cupboard", "description": "Flagged on review"},
+    )
     assert response.status_code == 302
     assert not file_path.exists() and not EvidenceKey.objects.filter(evidence=stored).exists()
     stored = Evidence.objects.get(pk=stored.pk)
     assert stored.sha256 and stored.custody.filter(action="shredded").exists()
     case.refresh_from_db()
     assert case.restricted and case.actions.filter(key="police_now").exists()
-    download = client.get(reverse("casework:evidence_download", args=[case.reference, stored.reference]))
+    download = client.get(
+        reverse("casework:evidence_download", args=[case.reference, stored.reference])
+    )
     assert download.status_code == 410 and "destroyed" in download.content.decode()

@@ -12,9 +12,17 @@ from socialguard.casework import services
 from socialguard.casework.models import Case
 from tests.conftest import sign_in
 
-PUBLIC = {"what_happened": "A post on a community page names a pupil's mother and mocks her.",
-          "category": "external_criticism", "platform": "Nextdoor", "url_or_sender": "https://nextdoor.example/p/3",
-          "about": "A parent", "illegal_or_threats": "no", "indecent_image": "no", "name": "", "contact": ""}
+PUBLIC = {
+    "what_happened": "A post on a community page names a pupil's mother and mocks her.",
+    "category": "external_criticism",
+    "platform": "Nextdoor",
+    "url_or_sender": "https://nextdoor.example/p/3",
+    "about": "A parent",
+    "illegal_or_threats": "no",
+    "indecent_image": "no",
+    "name": "",
+    "contact": "",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +63,11 @@ def test_it_explains_what_is_missing_from_a_public_report(client, school):
 
 @pytest.mark.clause("MON-3")
 def test_it_turns_a_reported_public_post_on_a_personal_account_into_a_case(school, report):
-    case = report(category="staff_disparaging", url_or_sender="https://x.example/personal/status/1",
-                  parties=[{"person": school["colleague"].person, "part": "alleged_perpetrator"}])
+    case = report(
+        category="staff_disparaging",
+        url_or_sender="https://x.example/personal/status/1",
+        parties=[{"person": school["colleague"].person, "part": "alleged_perpetrator"}],
+    )
     assert case.url_or_sender.endswith("/status/1") and case.state == "new"
     assert services.suggest_pathway(case) == "staff"
 
@@ -74,7 +85,9 @@ def test_it_exports_a_case_pdf_for_the_head_and_dsl_only_and_audits_it(client, s
 
 
 @pytest.mark.clause("PRIN-h")
-def test_it_shows_a_dashboard_of_open_cases_overdue_actions_triage_time_and_trend(client, school, report):
+def test_it_shows_a_dashboard_of_open_cases_overdue_actions_triage_time_and_trend(
+    client, school, report
+):
     case = report()
     services.case_triage(case=case, user=school["dsl"], pathway="pupil")
     report(category="pupil_cyberbullying")
@@ -88,22 +101,41 @@ def test_it_shows_a_dashboard_of_open_cases_overdue_actions_triage_time_and_tren
 @pytest.mark.clause("RESP-4")
 def test_it_reports_lists_and_reads_cases_through_the_api(client, school):
     sign_in(client, school["teacher"])
-    response = client.post("/api/v1/cases", {"category": "cyberbullying_harassment", "what_happened": "API report",
-                                              "illegal_or_threats": True, "indecent_image": False,
-                                              "involved": [{"part": "victim", "external_id": school["colleague"].person.external_id}]},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/cases",
+        {
+            "category": "cyberbullying_harassment",
+            "what_happened": "API report",
+            "illegal_or_threats": True,
+            "indecent_image": False,
+            "involved": [{"part": "victim", "external_id": school["colleague"].person.external_id}],
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 201
     reference = response.json()["reference"]
     assert client.get("/api/v1/cases").status_code == 403
-    bad = client.post("/api/v1/cases", {"category": "nope", "what_happened": "x", "illegal_or_threats": False,
-                                        "indecent_image": False}, content_type="application/json")
+    bad = client.post(
+        "/api/v1/cases",
+        {
+            "category": "nope",
+            "what_happened": "x",
+            "illegal_or_threats": False,
+            "indecent_image": False,
+        },
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and "category" in bad.json()["detail"]
     sign_in(client, school["dsl"])
     assert [c["reference"] for c in client.get("/api/v1/cases").json()] == [reference]
     detail = client.get(f"/api/v1/cases/{reference}").json()
     assert detail["actions"][0]["clause"] == "SLT-4"
     action_id = detail["actions"][0]["id"]
-    done = client.post(f"/api/v1/cases/{reference}/actions/{action_id}/done", {"note": "advised"}, content_type="application/json")
+    done = client.post(
+        f"/api/v1/cases/{reference}/actions/{action_id}/done",
+        {"note": "advised"},
+        content_type="application/json",
+    )
     assert done.status_code == 200 and done.json()["status"] == "done"
     sign_in(client, school["colleague"])
     assert client.get(f"/api/v1/cases/{reference}").status_code == 403
@@ -129,9 +161,15 @@ def test_it_delivers_the_routing_email_over_real_smtp(school, report):
     controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                               EMAIL_HOST="127.0.0.1", EMAIL_PORT=port, EMAIL_USE_TLS=False, EMAIL_USE_SSL=False,
-                               EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD=""):
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+        ):
             case = report(category="personal_data_loss")
     finally:
         controller.stop()

@@ -18,9 +18,16 @@ def png_bytes(colour="red"):
 
 
 def form_data(**overrides):
-    data = {"category": "cyberbullying_harassment", "what_happened": "Abuse of a colleague on Facebook.",
-            "location_kind": "social_media", "platform": "Facebook", "url_or_sender": "https://facebook.example/p/1",
-            "victim_aware": "no", "illegal_or_threats": "no", "indecent_image": "no"}
+    data = {
+        "category": "cyberbullying_harassment",
+        "what_happened": "Abuse of a colleague on Facebook.",
+        "location_kind": "social_media",
+        "platform": "Facebook",
+        "url_or_sender": "https://facebook.example/p/1",
+        "victim_aware": "no",
+        "illegal_or_threats": "no",
+        "indecent_image": "no",
+    }
     data.update(overrides)
     return data
 
@@ -31,22 +38,33 @@ def test_it_takes_a_report_with_a_screenshot_from_a_teacher_and_routes_it(client
     colleague = school["colleague"].person
     screenshot = io.BytesIO(png_bytes())
     screenshot.name = "abuse.png"
-    response = client.post(reverse("casework:report"), form_data(
-        involved_1_name=f"{colleague.full_name} ({colleague.external_id})", involved_1_part="victim",
-        file=screenshot, captured_at="2026-03-14T16:30"))
+    response = client.post(
+        reverse("casework:report"),
+        form_data(
+            involved_1_name=f"{colleague.full_name} ({colleague.external_id})",
+            involved_1_part="victim",
+            file=screenshot,
+            captured_at="2026-03-14T16:30",
+        ),
+    )
     case = Case.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("casework:my_report", args=[case.reference])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "casework:my_report", args=[case.reference]
+    )
     assert case.parties.get().person == colleague
     assert case.evidence.get().content_type == "image/png"
     assert {m.to[0] for m in mail.outbox} >= {school["dsl"].email, school["deputy_dsl"].email}
 
 
 @pytest.mark.clause("REP-1")
-@pytest.mark.parametrize("category, expected", [
-    ("cyberbullying_harassment", {"dsl", "deputy_dsl"}),
-    ("personal_data_loss", {"dpl"}),
-    ("school_reputation", {"headteacher"}),
-])
+@pytest.mark.parametrize(
+    "category, expected",
+    [
+        ("cyberbullying_harassment", {"dsl", "deputy_dsl"}),
+        ("personal_data_loss", {"dpl"}),
+        ("school_reputation", {"headteacher"}),
+    ],
+)
 def test_it_routes_by_category_from_the_pack(school, report, category, expected):
     case = report(category=category)
     assert {r.role for r in case.recipients.all()} == expected
@@ -64,7 +82,9 @@ def test_it_routes_an_allegation_about_staff_to_the_headteacher(school, report):
 
 
 @pytest.mark.clause("PRIN-a")
-def test_it_sends_an_allegation_about_the_headteacher_to_the_proprietor_and_hides_it_from_the_head(school, report):
+def test_it_sends_an_allegation_about_the_headteacher_to_the_proprietor_and_hides_it_from_the_head(
+    school, report
+):
     case = report(parties=[{"person": school["headteacher"].person, "part": "alleged_perpetrator"}])
     assert [r.role for r in case.recipients.all()] == ["proprietor"]
     assert can_view_case(school["proprietor"], case)
@@ -83,7 +103,10 @@ def test_it_skips_a_routed_person_who_is_named_in_the_case(school, report):
 
 @pytest.mark.clause("PRIN-a")
 def test_it_never_shows_a_named_person_their_case_even_the_head(client, school, report):
-    case = report(category="school_reputation", parties=[{"person": school["headteacher"].person, "part": "victim"}])
+    case = report(
+        category="school_reputation",
+        parties=[{"person": school["headteacher"].person, "part": "victim"}],
+    )
     sign_in(client, school["headteacher"])
     assert client.get(reverse("casework:case_detail", args=[case.reference])).status_code == 404
     assert case.reference not in client.get(reverse("casework:case_list")).content.decode()
@@ -114,8 +137,14 @@ def test_it_shows_a_reporter_their_own_reports_only(client, school, report):
 def test_it_records_a_victim_who_does_not_know(client, school):
     sign_in(client, school["teacher"])
     colleague = school["colleague"].person
-    client.post(reverse("casework:report"), form_data(
-        victim_aware="no", involved_1_name=f"{colleague.full_name} ({colleague.external_id})", involved_1_part="victim"))
+    client.post(
+        reverse("casework:report"),
+        form_data(
+            victim_aware="no",
+            involved_1_name=f"{colleague.full_name} ({colleague.external_id})",
+            involved_1_part="victim",
+        ),
+    )
     case = Case.objects.get()
     assert case.victim_aware == "no"
     assert case.parties.get(part="victim").person == colleague
@@ -134,14 +163,23 @@ def test_it_accepts_a_platform_the_pack_does_not_list(client, school):
 def test_it_accepts_message_boards_and_comments_under_news_items(client, school):
     sign_in(client, school["teacher"])
     for kind in ("message_board", "news_comment"):
-        assert client.post(reverse("casework:report"), form_data(location_kind=kind)).status_code == 302
-    assert set(Case.objects.values_list("location_kind", flat=True)) == {"message_board", "news_comment"}
+        assert (
+            client.post(reverse("casework:report"), form_data(location_kind=kind)).status_code
+            == 302
+        )
+    assert set(Case.objects.values_list("location_kind", flat=True)) == {
+        "message_board",
+        "news_comment",
+    }
 
 
 @pytest.mark.clause("CB-3")
 def test_it_accepts_email_as_where_it_happened_with_the_sender(client, school):
     sign_in(client, school["teacher"])
-    client.post(reverse("casework:report"), form_data(location_kind="email", platform="", url_or_sender="troll@example.com"))
+    client.post(
+        reverse("casework:report"),
+        form_data(location_kind="email", platform="", url_or_sender="troll@example.com"),
+    )
     case = Case.objects.get()
     assert (case.location_kind, case.url_or_sender) == ("email", "troll@example.com")
 
@@ -161,7 +199,10 @@ def test_it_explains_each_missing_answer(client, school):
     response = client.post(reverse("casework:report"), {"what_happened": ""})
     page = response.content.decode()
     assert response.status_code == 400
-    assert "Describe what happened" in page and "Answer the question about an indecent image of a child" in page
+    assert (
+        "Describe what happened" in page
+        and "Answer the question about an indecent image of a child" in page
+    )
     assert not Case.objects.exists()
 
 
@@ -183,7 +224,9 @@ def test_it_moves_the_case_on_when_its_lead_handler_is_named_later(school, repor
 
     case = report()
     assert case.lead_handler == school["dsl"].person
-    services.case_party_add(case=case, user=school["deputy_dsl"], part="witness", person=school["dsl"].person)
+    services.case_party_add(
+        case=case, user=school["deputy_dsl"], part="witness", person=school["dsl"].person
+    )
     case.refresh_from_db()
     assert case.lead_handler == school["deputy_dsl"].person
     assert not can_view_case(school["dsl"], case)
@@ -194,7 +237,9 @@ def test_it_keeps_the_report_form_fast_and_typeahead_works(client, school):
     response = client.get(reverse("casework:report"))
     assert response.status_code == 200 and 'name="indecent_image"' in response.content.decode()
     colleague = school["colleague"].person
-    options = client.get(reverse("casework:people_search"), {"q": colleague.family_name}).content.decode()
+    options = client.get(
+        reverse("casework:people_search"), {"q": colleague.family_name}
+    ).content.decode()
     assert f"({colleague.external_id})" in options
 
 
@@ -202,7 +247,9 @@ _ = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.mark.clause("CB-5")
-def test_it_tells_staff_not_to_engage_and_gets_the_report_to_the_safeguarding_lead_at_once(client, school):
+def test_it_tells_staff_not_to_engage_and_gets_the_report_to_the_safeguarding_lead_at_once(
+    client, school
+):
     sign_in(client, school["teacher"])
     assert "Do not reply to or engage" in client.get(reverse("casework:report")).content.decode()
     client.post(reverse("casework:report"), form_data())

@@ -15,9 +15,14 @@ FRIDAY = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)
 
 
 def staff_case(report, school, **extra):
-    return report(category="staff_misuse", parties=[
-        {"person": school["colleague"].person, "part": "alleged_perpetrator"},
-        {"person": school["teacher"].person, "part": "victim"}], **extra)
+    return report(
+        category="staff_misuse",
+        parties=[
+            {"person": school["colleague"].person, "part": "alleged_perpetrator"},
+            {"person": school["teacher"].person, "part": "victim"},
+        ],
+        **extra,
+    )
 
 
 @pytest.mark.clause("CB-9")
@@ -25,28 +30,49 @@ def test_it_runs_the_staff_pathway_from_report_to_closed_through_the_pages(clien
     case = staff_case(report, school, reporter=school["manager"].person, user=school["manager"])
     sign_in(client, school["headteacher"])
     detail = reverse("casework:case_detail", args=[case.reference])
-    assert 'value="staff" checked' in client.get(detail).content.decode()  # suggested from the perpetrator's role
-    response = client.post(reverse("casework:case_triage", args=[case.reference]),
-                           {"pathway": "staff", "legal_heads": ["defamation"], "staff_concern_level": ""})
+    assert (
+        'value="staff" checked' in client.get(detail).content.decode()
+    )  # suggested from the perpetrator's role
+    response = client.post(
+        reverse("casework:case_triage", args=[case.reference]),
+        {"pathway": "staff", "legal_heads": ["defamation"], "staff_concern_level": ""},
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     titles = list(case.actions.values_list("title", flat=True))
     assert "Investigate the allegation promptly" in titles
     assert "Decide whether the Disciplinary or Capability Procedure applies" in titles
     client.post(reverse("casework:case_advance", args=[case.reference]))
-    assert client.post(reverse("casework:case_advance", args=[case.reference]), {"outcome": "behaviour_policy"}).status_code == 400
-    client.post(reverse("casework:case_advance", args=[case.reference]), {"outcome": "disciplinary_procedure", "outcome_text": "Warning"})
+    assert (
+        client.post(
+            reverse("casework:case_advance", args=[case.reference]), {"outcome": "behaviour_policy"}
+        ).status_code
+        == 400
+    )
+    client.post(
+        reverse("casework:case_advance", args=[case.reference]),
+        {"outcome": "disciplinary_procedure", "outcome_text": "Warning"},
+    )
     case.refresh_from_db()
     assert (case.state, case.outcome) == ("outcome", "disciplinary_procedure")
     page = client.post(reverse("casework:case_advance", args=[case.reference]))
     assert "Finish or record every open action" in page.content.decode()
     for action in case.actions.filter(status="open"):
-        client.post(reverse("casework:case_action_complete", args=[case.reference, action.pk]), {"note": "done"})
+        client.post(
+            reverse("casework:case_action_complete", args=[case.reference, action.pk]),
+            {"note": "done"},
+        )
     client.post(reverse("casework:case_advance", args=[case.reference]))
     case.refresh_from_db()
     assert case.state == "closed"
     kinds = list(case.events.values_list("kind", flat=True))
-    assert kinds[0] == "reported" and {"triaged", "investigating", "outcome", "closed", "action_done"} <= set(kinds)
+    assert kinds[0] == "reported" and {
+        "triaged",
+        "investigating",
+        "outcome",
+        "closed",
+        "action_done",
+    } <= set(kinds)
 
 
 @pytest.mark.clause("RESP-2")
@@ -67,7 +93,10 @@ def test_it_treats_staff_bullying_outside_work_as_a_potential_disciplinary_matte
 
 @pytest.mark.clause("CB-10")
 def test_it_runs_the_pupil_pathway_under_the_behaviour_policy(school, report):
-    case = report(category="pupil_cyberbullying", parties=[{"person": school["pupil"], "part": "alleged_perpetrator"}])
+    case = report(
+        category="pupil_cyberbullying",
+        parties=[{"person": school["pupil"], "part": "alleged_perpetrator"}],
+    )
     assert services.suggest_pathway(case) == "pupil"
     services.case_triage(case=case, user=school["dsl"], pathway="pupil")
     titles = list(case.actions.values_list("title", flat=True))
@@ -78,7 +107,10 @@ def test_it_runs_the_pupil_pathway_under_the_behaviour_policy(school, report):
 
 @pytest.mark.clause("MON-5")
 def test_it_runs_the_parent_and_public_pathway_with_the_police_option(school, report):
-    case = report(category="external_criticism", parties=[{"person": school["parent"], "part": "alleged_perpetrator"}])
+    case = report(
+        category="external_criticism",
+        parties=[{"person": school["parent"], "part": "alleged_perpetrator"}],
+    )
     assert services.suggest_pathway(case) == "parent_public"
     services.case_triage(case=case, user=school["headteacher"], pathway="parent_public")
     services.case_advance(case=case, user=school["headteacher"])
@@ -89,7 +121,10 @@ def test_it_runs_the_parent_and_public_pathway_with_the_police_option(school, re
 @pytest.mark.clause("RESP-3")
 def test_it_gives_every_pathway_for_criminal_offences_a_police_route(school):
     pathways = services.casework_config().pathways
-    assert "police_referral" in pathways["pupil"].outcomes and "police_referral" in pathways["parent_public"].outcomes
+    assert (
+        "police_referral" in pathways["pupil"].outcomes
+        and "police_referral" in pathways["parent_public"].outcomes
+    )
 
 
 @pytest.mark.clause("LEGAL-1")
@@ -97,21 +132,30 @@ def test_it_tags_cases_with_legal_heads_and_refuses_unknown_ones(school, report)
     case = report()
     with pytest.raises(services.CaseworkError):
         services.case_triage(case=case, user=school["dsl"], legal_heads=["witchcraft"])
-    services.case_triage(case=case, user=school["dsl"], legal_heads=["protection_from_harassment", "defamation"])
+    services.case_triage(
+        case=case, user=school["dsl"], legal_heads=["protection_from_harassment", "defamation"]
+    )
     case.refresh_from_db()
     assert case.legal_heads == ["protection_from_harassment", "defamation"]
 
 
 @pytest.mark.clause("SLT-2")
-def test_it_shows_a_low_level_concern_about_staff_to_the_headteacher_only_with_a_pattern(client, school, report):
-    cases = [staff_case(report, school, what_happened=f"Photo of pupils on a personal phone {i}") for i in range(2)]
+def test_it_shows_a_low_level_concern_about_staff_to_the_headteacher_only_with_a_pattern(
+    client, school, report
+):
+    cases = [
+        staff_case(report, school, what_happened=f"Photo of pupils on a personal phone {i}")
+        for i in range(2)
+    ]
     for case in cases:
         services.case_triage(case=case, user=school["headteacher"], staff_concern_level="low_level")
     for role in ("dsl", "deputy_dsl", "proprietor", "dpl"):
         assert not any(can_view_case(school[role], c) for c in cases)
     assert all(can_view_case(school["headteacher"], c) for c in cases)
     sign_in(client, school["headteacher"])
-    page = client.get(reverse("casework:low_level_person", args=[school["colleague"].person.external_id])).content.decode()
+    page = client.get(
+        reverse("casework:low_level_person", args=[school["colleague"].person.external_id])
+    ).content.decode()
     assert all(c.reference in page for c in cases) and "Pattern" in page
     assert "Pattern" in client.get(reverse("casework:low_level_index")).content.decode()
 
@@ -120,22 +164,31 @@ def test_it_shows_a_low_level_concern_about_staff_to_the_headteacher_only_with_a
 def test_it_raises_a_lado_referral_due_within_one_working_day_for_an_allegation(school, report):
     with clock.frozen(FRIDAY):
         case = staff_case(report, school)
-        services.case_triage(case=case, user=school["headteacher"], staff_concern_level="allegation", pathway="staff")
+        services.case_triage(
+            case=case, user=school["headteacher"], staff_concern_level="allegation", pathway="staff"
+        )
     lado = case.actions.get(key="lado_referral")
     assert lado.owner == school["headteacher"].person
     assert lado.due_at.astimezone(UTC).date() == datetime(2026, 3, 23).date()  # the Monday after
     with clock.frozen(MONDAY):
         other = staff_case(report, school)
-        services.case_triage(case=other, user=school["headteacher"], staff_concern_level="allegation")
+        services.case_triage(
+            case=other, user=school["headteacher"], staff_concern_level="allegation"
+        )
     assert other.actions.get(key="lado_referral").due_at - MONDAY == timedelta(days=1)
 
 
 @pytest.mark.clause("CB-11")
-def test_it_needs_a_recorded_confirmation_for_internal_actions_while_the_police_enquiry_is_active(client, school, report):
+def test_it_needs_a_recorded_confirmation_for_internal_actions_while_the_police_enquiry_is_active(
+    client, school, report
+):
     case = report(parties=[{"person": school["pupil"], "part": "alleged_perpetrator"}])
     services.case_triage(case=case, user=school["dsl"], pathway="pupil")
     sign_in(client, school["dsl"])
-    client.post(reverse("casework:case_police_hold", args=[case.reference]), {"active": "yes", "note": "PC Smith"})
+    client.post(
+        reverse("casework:case_police_hold", args=[case.reference]),
+        {"active": "yes", "note": "PC Smith"},
+    )
     case.refresh_from_db()
     assert case.police_hold
     action = case.actions.first()
@@ -144,20 +197,32 @@ def test_it_needs_a_recorded_confirmation_for_internal_actions_while_the_police_
     assert response.status_code == 400 and "police enquiry is active" in response.content.decode()
     action.refresh_from_db()
     assert action.status == "open"
-    client.post(url, {"note": "spoke to pupil", "police_confirmation": "Agreed with PC Smith on 3 March"})
+    client.post(
+        url, {"note": "spoke to pupil", "police_confirmation": "Agreed with PC Smith on 3 March"}
+    )
     action.refresh_from_db()
-    assert action.status == "done" and action.police_confirmation == "Agreed with PC Smith on 3 March"
+    assert (
+        action.status == "done" and action.police_confirmation == "Agreed with PC Smith on 3 March"
+    )
     assert "Agreed with PC Smith" in case.events.last().text
 
 
 @pytest.mark.clause("CB-12")
-def test_it_raises_support_actions_for_a_staff_victim_owned_by_the_line_manager_and_head(school, report):
-    case = report(parties=[{"person": school["teacher"].person, "part": "victim"},
-                           {"person": school["parent"], "part": "alleged_perpetrator"}])
+def test_it_raises_support_actions_for_a_staff_victim_owned_by_the_line_manager_and_head(
+    school, report
+):
+    case = report(
+        parties=[
+            {"person": school["teacher"].person, "part": "victim"},
+            {"person": school["parent"], "part": "alleged_perpetrator"},
+        ]
+    )
     services.case_triage(case=case, user=school["dsl"], pathway="parent_public")
     support = case.actions.get(key="line_manager_support")
     health = case.actions.get(key="occupational_health")
-    assert support.owner == school["manager"].person and health.owner == school["headteacher"].person
+    assert (
+        support.owner == school["manager"].person and health.owner == school["headteacher"].person
+    )
     assert support.due_at > support.created_at
 
 
@@ -172,14 +237,19 @@ def test_it_signposts_unions_to_a_victim_who_reports(client, school, report):
 
 
 @pytest.mark.clause("CB-12")
-def test_it_lets_the_line_manager_record_their_support_action_without_seeing_the_case(client, school, report):
+def test_it_lets_the_line_manager_record_their_support_action_without_seeing_the_case(
+    client, school, report
+):
     case = report(parties=[{"person": school["teacher"].person, "part": "victim"}])
     services.case_triage(case=case, user=school["dsl"])
     action = case.actions.get(key="line_manager_support")
     sign_in(client, school["manager"])
     assert "Offer support" in client.get(reverse("casework:my_actions")).content.decode()
     assert client.get(reverse("casework:case_detail", args=[case.reference])).status_code == 403
-    client.post(reverse("casework:my_action_complete", args=[action.pk]), {"note": "Met and offered support"})
+    client.post(
+        reverse("casework:my_action_complete", args=[action.pk]),
+        {"note": "Met and offered support"},
+    )
     action.refresh_from_db()
     assert action.status == "done"
 
@@ -198,13 +268,22 @@ def test_it_refuses_to_change_or_delete_the_chronology(school, report):
 def test_it_links_cases_and_adds_notes_and_people(client, school, report):
     first, second = report(), report(what_happened="Second post")
     sign_in(client, school["dsl"])
-    client.post(reverse("casework:case_link", args=[first.reference]), {"reference": second.reference})
+    client.post(
+        reverse("casework:case_link", args=[first.reference]), {"reference": second.reference}
+    )
     assert list(first.linked_cases.all()) == [second]
-    client.post(reverse("casework:case_note", args=[first.reference]), {"text": "Called the parent"})
+    client.post(
+        reverse("casework:case_note", args=[first.reference]), {"text": "Called the parent"}
+    )
     assert first.events.filter(kind="note", text="Called the parent").exists()
-    client.post(reverse("casework:case_party", args=[first.reference]), {"name": "Unknown account @x", "part": "alleged_perpetrator", "kind": "public"})
+    client.post(
+        reverse("casework:case_party", args=[first.reference]),
+        {"name": "Unknown account @x", "part": "alleged_perpetrator", "kind": "public"},
+    )
     assert first.parties.filter(name="Unknown account @x", kind="public").exists()
-    response = client.post(reverse("casework:case_link", args=[first.reference]), {"reference": "SG-0000-NOPE"})
+    response = client.post(
+        reverse("casework:case_link", args=[first.reference]), {"reference": "SG-0000-NOPE"}
+    )
     assert response.status_code == 400 and "No case you can see" in response.content.decode()
 
 

@@ -33,9 +33,16 @@ FACE_AT_055 = at_distance(CHLOE, 0.55, seed=4)
 
 @pytest.fixture
 def vectors(monkeypatch):
-    table = {b"chloe-1": CHLOE, b"chloe-2": CHLOE_AGAIN, b"at-060": FACE_AT_060, b"at-055": FACE_AT_055}
+    table = {
+        b"chloe-1": CHLOE,
+        b"chloe-2": CHLOE_AGAIN,
+        b"at-060": FACE_AT_060,
+        b"at-055": FACE_AT_055,
+    }
     monkeypatch.setattr(
-        faces, "embed_photo", lambda data: [Face(box=(0, 0, 80, 80), embedding=table[data], score=1.0)]
+        faces,
+        "embed_photo",
+        lambda data: [Face(box=(0, 0, 80, 80), embedding=table[data], score=1.0)],
     )
     services._gallery_cache.clear()
     yield
@@ -84,7 +91,9 @@ def test_the_packs_threshold_applies_to_everyone_when_it_sets_one(chloe, monkeyp
 
 
 @pytest.mark.clause("IMG-3")
-def test_it_asks_for_a_second_photo_of_a_restricted_child_enrolled_from_one(chloe, client, signed_in):
+def test_it_asks_for_a_second_photo_of_a_restricted_child_enrolled_from_one(
+    chloe, client, signed_in
+):
     services.face_enrol(person=chloe, photos=[b"chloe-1"])
     signed_in("dsl")
     page = client.get(f"/consent/people/{chloe.external_id}/").content.decode()

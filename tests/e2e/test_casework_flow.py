@@ -33,7 +33,10 @@ def test_report_triage_outcome_in_the_browser(browser, live_server, demo_school,
     started = time.monotonic()
     teacher.goto(f"{live_server.url}/cases/report/")
     teacher.check("input[name=category][value=cyberbullying_harassment]")
-    teacher.fill("#id_what_happened", "A parent page is posting insulting comments about Mr Khan every evening.")
+    teacher.fill(
+        "#id_what_happened",
+        "A parent page is posting insulting comments about Mr Khan every evening.",
+    )
     teacher.fill("#id_platform", "Facebook")
     teacher.fill("#id_url_or_sender", "https://facebook.example/groups/123/posts/456")
     teacher.check("input[name=victim_aware][value=no]")
@@ -86,12 +89,16 @@ def test_report_triage_outcome_in_the_browser(browser, live_server, demo_school,
 
 @pytest.mark.clause("RESP-4")
 @pytest.mark.clause("CB-6")
-def test_a_teacher_reports_from_a_phone_in_under_a_minute(browser, live_server, demo_school, tmp_path):
+def test_a_teacher_reports_from_a_phone_in_under_a_minute(
+    browser, live_server, demo_school, tmp_path
+):
     """The report form on a 375 px phone: no sideways scrolling, no axe-core violations, a clear
     error for a missing answer, then the report sent with a screenshot within the minute."""
     from axe_playwright_python.sync_playwright import Axe
 
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True
+    )
     phone = context.new_page()
     try:
         sign_in(phone, live_server, "teacher", demo_school)
@@ -99,7 +106,10 @@ def test_a_teacher_reports_from_a_phone_in_under_a_minute(browser, live_server, 
         phone.goto(f"{live_server.url}/cases/report/")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375
         assert Axe().run(phone).violations_count == 0
-        phone.fill("#id_what_happened", "Pupils are sharing a mocking video of a Year 8 pupil in a group chat.")
+        phone.fill(
+            "#id_what_happened",
+            "Pupils are sharing a mocking video of a Year 8 pupil in a group chat.",
+        )
         phone.click("button[type=submit]:has-text('Send')")
         assert "There is a problem" in phone.inner_text("main")
         assert Axe().run(phone).violations_count == 0

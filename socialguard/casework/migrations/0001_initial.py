@@ -8,196 +8,507 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=24, unique=True)),
-                ('source', models.CharField(choices=[('staff', 'Reported by a signed-in person'), ('public', 'Reported from outside the school'), ('api', 'Reported through the API')], default='staff', max_length=10)),
-                ('category', models.CharField(max_length=60)),
-                ('what_happened', models.TextField()),
-                ('location_kind', models.CharField(choices=[('social_media', 'A social media post, profile or message'), ('message_board', 'A message board or forum'), ('news_comment', 'Comments under a news item or article'), ('email', 'An email'), ('website', 'Another website'), ('phone', 'A phone call or text message'), ('other', 'Somewhere else')], default='social_media', max_length=20)),
-                ('platform', models.CharField(blank=True, max_length=120)),
-                ('url_or_sender', models.CharField(blank=True, max_length=500)),
-                ('happened_at', models.DateTimeField(blank=True, null=True)),
-                ('victim_aware', models.CharField(choices=[('yes', 'Yes'), ('no', 'No, they do not know yet'), ('unknown', 'I do not know')], default='unknown', max_length=10)),
-                ('illegal_or_threats', models.BooleanField(default=False)),
-                ('indecent_image', models.BooleanField(default=False)),
-                ('restricted', models.BooleanField(default=False)),
-                ('police_hold', models.BooleanField(default=False)),
-                ('state', models.CharField(choices=[('new', 'New'), ('triaged', 'Triaged'), ('investigating', 'Investigating'), ('outcome', 'Outcome reached'), ('closed', 'Closed')], default='new', max_length=20)),
-                ('pathway', models.CharField(blank=True, max_length=20)),
-                ('staff_concern_level', models.CharField(blank=True, choices=[('', 'Not about a member of staff'), ('low_level', 'Low-level concern (below the harm threshold)'), ('allegation', 'Allegation that meets the harm threshold')], max_length=20)),
-                ('about_headteacher', models.BooleanField(default=False)),
-                ('outcome', models.CharField(blank=True, max_length=40)),
-                ('outcome_text', models.TextField(blank=True)),
-                ('legal_heads', models.JSONField(blank=True, default=list)),
-                ('public_reporter_name', models.CharField(blank=True, max_length=200)),
-                ('public_reporter_contact', models.CharField(blank=True, max_length=200)),
-                ('route', models.JSONField(default=list)),
-                ('escalation_level', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
-                ('triage_due', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('triaged_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('triage_reminded', models.BooleanField(default=False)),
-                ('case_reminded', models.BooleanField(default=False)),
-                ('case_escalated', models.BooleanField(default=False)),
-                ('lead_handler', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_cases', to='people.person')),
-                ('linked_cases', models.ManyToManyField(blank=True, to='casework.case')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reported_cases', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=24, unique=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("staff", "Reported by a signed-in person"),
+                            ("public", "Reported from outside the school"),
+                            ("api", "Reported through the API"),
+                        ],
+                        default="staff",
+                        max_length=10,
+                    ),
+                ),
+                ("category", models.CharField(max_length=60)),
+                ("what_happened", models.TextField()),
+                (
+                    "location_kind",
+                    models.CharField(
+                        choices=[
+                            ("social_media", "A social media post, profile or message"),
+                            ("message_board", "A message board or forum"),
+                            ("news_comment", "Comments under a news item or article"),
+                            ("email", "An email"),
+                            ("website", "Another website"),
+                            ("phone", "A phone call or text message"),
+                            ("other", "Somewhere else"),
+                        ],
+                        default="social_media",
+                        max_length=20,
+                    ),
+                ),
+                ("platform", models.CharField(blank=True, max_length=120)),
+                ("url_or_sender", models.CharField(blank=True, max_length=500)),
+                ("happened_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "victim_aware",
+                    models.CharField(
+                        choices=[
+                            ("yes", "Yes"),
+                            ("no", "No, they do not know yet"),
+                            ("unknown", "I do not know"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("illegal_or_threats", models.BooleanField(default=False)),
+                ("indecent_image", models.BooleanField(default=False)),
+                ("restricted", models.BooleanField(default=False)),
+                ("police_hold", models.BooleanField(default=False)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("triaged", "Triaged"),
+                            ("investigating", "Investigating"),
+                            ("outcome", "Outcome reached"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                ("pathway", models.CharField(blank=True, max_length=20)),
+                (
+                    "staff_concern_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not about a member of staff"),
+                            ("low_level", "Low-level concern (below the harm threshold)"),
+                            ("allegation", "Allegation that meets the harm threshold"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("about_headteacher", models.BooleanField(default=False)),
+                ("outcome", models.CharField(blank=True, max_length=40)),
+                ("outcome_text", models.TextField(blank=True)),
+                ("legal_heads", models.JSONField(blank=True, default=list)),
+                ("public_reporter_name", models.CharField(blank=True, max_length=200)),
+                ("public_reporter_contact", models.CharField(blank=True, max_length=200)),
+                ("route", models.JSONField(default=list)),
+                ("escalation_level", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
+                ("triage_due", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                ("triaged_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("triage_reminded", models.BooleanField(default=False)),
+                ("case_reminded", models.BooleanField(default=False)),
+                ("case_escalated", models.BooleanField(default=False)),
+                (
+                    "lead_handler",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_cases",
+                        to="people.person",
+                    ),
+                ),
+                ("linked_cases", models.ManyToManyField(blank=True, to="casework.case")),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reported_cases",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CaseAction',
+            name="CaseAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(blank=True, max_length=40)),
-                ('title', models.CharField(max_length=300)),
-                ('clause', models.CharField(blank=True, max_length=20)),
-                ('owner_role', models.CharField(blank=True, max_length=40)),
-                ('internal', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done')], default='open', max_length=10)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('done_note', models.TextField(blank=True)),
-                ('police_confirmation', models.TextField(blank=True)),
-                ('reminded', models.BooleanField(default=False)),
-                ('escalation_level', models.PositiveIntegerField(default=0)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='casework.case')),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='case_actions', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(blank=True, max_length=40)),
+                ("title", models.CharField(max_length=300)),
+                ("clause", models.CharField(blank=True, max_length=20)),
+                ("owner_role", models.CharField(blank=True, max_length=40)),
+                ("internal", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done")], default="open", max_length=10
+                    ),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("done_note", models.TextField(blank=True)),
+                ("police_confirmation", models.TextField(blank=True)),
+                ("reminded", models.BooleanField(default=False)),
+                ("escalation_level", models.PositiveIntegerField(default=0)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_actions",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'id'],
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('actor_label', models.CharField(blank=True, max_length=200)),
-                ('kind', models.CharField(max_length=40)),
-                ('text', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("actor_label", models.CharField(blank=True, max_length=200)),
+                ("kind", models.CharField(max_length=40)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseParty',
+            name="CaseParty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('kind', models.CharField(choices=[('staff', 'Member of staff'), ('pupil', 'Pupil'), ('parent', 'Parent or carer'), ('public', 'Member of the public'), ('unknown', 'Not known')], default='unknown', max_length=20)),
-                ('part', models.CharField(choices=[('victim', 'Person affected (victim)'), ('alleged_perpetrator', 'Alleged perpetrator'), ('witness', 'Witness'), ('reporter', 'Reporter'), ('other', 'Other')], max_length=30)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='casework.case')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='case_parts', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("staff", "Member of staff"),
+                            ("pupil", "Pupil"),
+                            ("parent", "Parent or carer"),
+                            ("public", "Member of the public"),
+                            ("unknown", "Not known"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "part",
+                    models.CharField(
+                        choices=[
+                            ("victim", "Person affected (victim)"),
+                            ("alleged_perpetrator", "Alleged perpetrator"),
+                            ("witness", "Witness"),
+                            ("reporter", "Reporter"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="case_parts",
+                        to="people.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseRecipient',
+            name="CaseRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=40)),
-                ('reason', models.CharField(default='routed', max_length=20)),
-                ('created_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='casework.case')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(max_length=40)),
+                ("reason", models.CharField(default="routed", max_length=20)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recipients",
+                        to="casework.case",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('screenshot', 'Screenshot'), ('file', 'File'), ('web_page', 'Saved web page'), ('email', 'Email (.eml)'), ('phone_call', 'Phone call log'), ('physical_item', 'Item held in a secure physical location (not stored)')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('captured_at', models.DateTimeField(blank=True, null=True)),
-                ('site_address', models.CharField(blank=True, max_length=500)),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('storage_name', models.CharField(blank=True, max_length=64)),
-                ('nonce', models.BinaryField(blank=True, default=b'')),
-                ('phone_call_at', models.DateTimeField(blank=True, null=True)),
-                ('phone_who', models.CharField(blank=True, max_length=200)),
-                ('phone_summary', models.TextField(blank=True)),
-                ('physical_location', models.CharField(blank=True, max_length=300)),
-                ('held_by', models.CharField(blank=True, max_length=200)),
-                ('held_since', models.DateTimeField(blank=True, null=True)),
-                ('refused_reason', models.CharField(blank=True, max_length=30)),
-                ('added_by_label', models.CharField(blank=True, max_length=200)),
-                ('added_at', models.DateTimeField()),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("screenshot", "Screenshot"),
+                            ("file", "File"),
+                            ("web_page", "Saved web page"),
+                            ("email", "Email (.eml)"),
+                            ("phone_call", "Phone call log"),
+                            (
+                                "physical_item",
+                                "Item held in a secure physical location (not stored)",
+                            ),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("captured_at", models.DateTimeField(blank=True, null=True)),
+                ("site_address", models.CharField(blank=True, max_length=500)),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("storage_name", models.CharField(blank=True, max_length=64)),
+                ("nonce", models.BinaryField(blank=True, default=b"")),
+                ("phone_call_at", models.DateTimeField(blank=True, null=True)),
+                ("phone_who", models.CharField(blank=True, max_length=200)),
+                ("phone_summary", models.TextField(blank=True)),
+                ("physical_location", models.CharField(blank=True, max_length=300)),
+                ("held_by", models.CharField(blank=True, max_length=200)),
+                ("held_since", models.DateTimeField(blank=True, null=True)),
+                ("refused_reason", models.CharField(blank=True, max_length=30)),
+                ("added_by_label", models.CharField(blank=True, max_length=200)),
+                ("added_at", models.DateTimeField()),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['added_at', 'id'],
+                "ordering": ["added_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CustodyEvent',
+            name="CustodyEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('actor_label', models.CharField(blank=True, max_length=200)),
-                ('action', models.CharField(max_length=30)),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('evidence', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='custody', to='casework.evidence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("actor_label", models.CharField(blank=True, max_length=200)),
+                ("action", models.CharField(max_length=30)),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="custody",
+                        to="casework.evidence",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='EvidenceKey',
+            name="EvidenceKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('wrapped_key', models.BinaryField()),
-                ('wrap_nonce', models.BinaryField()),
-                ('evidence', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='key', to='casework.evidence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("wrapped_key", models.BinaryField()),
+                ("wrap_nonce", models.BinaryField()),
+                (
+                    "evidence",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="key",
+                        to="casework.evidence",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EvidenceShred',
+            name="EvidenceShred",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('reason', models.TextField()),
-                ('physical_location', models.CharField(blank=True, max_length=300)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('evidence', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='shred', to='casework.evidence')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("reason", models.TextField()),
+                ("physical_location", models.CharField(blank=True, max_length=300)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shred",
+                        to="casework.evidence",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseAudience',
+            name="CaseAudience",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(max_length=40)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audience', to='casework.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(max_length=40)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audience",
+                        to="casework.case",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('case', 'role'), name='unique_case_audience_role')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "role"), name="unique_case_audience_role"
+                    )
+                ],
             },
         ),
     ]

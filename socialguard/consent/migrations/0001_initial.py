@@ -6,145 +6,398 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConsentChange',
+            name="ConsentChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(choices=[('internal', 'Displays inside school'), ('print', 'Printed materials'), ('website', 'School website'), ('social_media', 'Official social media'), ('press', 'Newspapers and other media'), ('restricted', 'Restricted list'), ('biometric_consent', 'Consent to face matching'), ('biometric_objection', 'Objection to face matching'), ('biometric_refusal', 'Child refuses face matching')], max_length=30)),
-                ('key', models.CharField(blank=True, max_length=64)),
-                ('value', models.BooleanField()),
-                ('given_by_name', models.CharField(blank=True, max_length=200)),
-                ('method', models.CharField(max_length=30)),
-                ('note', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('given_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "item",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Displays inside school"),
+                            ("print", "Printed materials"),
+                            ("website", "School website"),
+                            ("social_media", "Official social media"),
+                            ("press", "Newspapers and other media"),
+                            ("restricted", "Restricted list"),
+                            ("biometric_consent", "Consent to face matching"),
+                            ("biometric_objection", "Objection to face matching"),
+                            ("biometric_refusal", "Child refuses face matching"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("key", models.CharField(blank=True, max_length=64)),
+                ("value", models.BooleanField()),
+                ("given_by_name", models.CharField(blank=True, max_length=200)),
+                ("method", models.CharField(max_length=30)),
+                ("note", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "given_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-pk'],
+                "ordering": ["-recorded_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ConsentLink',
+            name="ConsentLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nonce', models.CharField(max_length=64, unique=True)),
-                ('sent_to', models.EmailField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nonce", models.CharField(max_length=64, unique=True)),
+                ("sent_to", models.EmailField(blank=True, max_length=254)),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='FaceEmbedding',
+            name="FaceEmbedding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ciphertext', models.BinaryField()),
-                ('source_sha256', models.CharField(max_length=64)),
-                ('enrolled_at', models.DateTimeField()),
-                ('enrolled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='face_embeddings', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ciphertext", models.BinaryField()),
+                ("source_sha256", models.CharField(max_length=64)),
+                ("enrolled_at", models.DateTimeField()),
+                (
+                    "enrolled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="face_embeddings",
+                        to="people.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PhotoCheck',
+            name="PhotoCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('purpose', models.CharField(max_length=20)),
-                ('verdict', models.CharField(max_length=10)),
-                ('faces', models.JSONField(default=list)),
-                ('stored_name', models.CharField(blank=True, max_length=64)),
-                ('via', models.CharField(max_length=20)),
-                ('checked_at', models.DateTimeField()),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("purpose", models.CharField(max_length=20)),
+                ("verdict", models.CharField(max_length=10)),
+                ("faces", models.JSONField(default=list)),
+                ("stored_name", models.CharField(blank=True, max_length=64)),
+                ("via", models.CharField(max_length=20)),
+                ("checked_at", models.DateTimeField()),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-checked_at', '-pk'],
+                "ordering": ["-checked_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PhotoMatch',
+            name="PhotoMatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('face_index', models.PositiveIntegerField()),
-                ('by_review', models.BooleanField(default=False)),
-                ('checked_photo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matches', to='consent.photocheck')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photo_matches', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("face_index", models.PositiveIntegerField()),
+                ("by_review", models.BooleanField(default=False)),
+                (
+                    "checked_photo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matches",
+                        to="consent.photocheck",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photo_matches",
+                        to="people.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReferencePhoto',
+            name="ReferencePhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stored_name', models.CharField(max_length=64, unique=True)),
-                ('added_at', models.DateTimeField()),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reference_photos', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stored_name", models.CharField(max_length=64, unique=True)),
+                ("added_at", models.DateTimeField()),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reference_photos",
+                        to="people.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TakedownNeeded',
+            name="TakedownNeeded",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200)),
-                ('purposes', models.JSONField(default=list)),
-                ('photos', models.JSONField(default=list)),
-                ('published_items', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField()),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('done_note', models.TextField(blank=True)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200)),
+                ("purposes", models.JSONField(default=list)),
+                ("photos", models.JSONField(default=list)),
+                ("published_items", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField()),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("done_note", models.TextField(blank=True)),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['done_at', '-created_at'],
+                "ordering": ["done_at", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ConsentState',
+            name="ConsentState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(choices=[('internal', 'Displays inside school'), ('print', 'Printed materials'), ('website', 'School website'), ('social_media', 'Official social media'), ('press', 'Newspapers and other media'), ('restricted', 'Restricted list'), ('biometric_consent', 'Consent to face matching'), ('biometric_objection', 'Objection to face matching'), ('biometric_refusal', 'Child refuses face matching')], max_length=30)),
-                ('key', models.CharField(blank=True, max_length=64)),
-                ('value', models.BooleanField()),
-                ('change', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consent.consentchange')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_states', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "item",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Displays inside school"),
+                            ("print", "Printed materials"),
+                            ("website", "School website"),
+                            ("social_media", "Official social media"),
+                            ("press", "Newspapers and other media"),
+                            ("restricted", "Restricted list"),
+                            ("biometric_consent", "Consent to face matching"),
+                            ("biometric_objection", "Objection to face matching"),
+                            ("biometric_refusal", "Child refuses face matching"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("key", models.CharField(blank=True, max_length=64)),
+                ("value", models.BooleanField()),
+                (
+                    "change",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="consent.consentchange",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consent_states",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('person', 'item', 'key'), name='unique_consent_state')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person", "item", "key"), name="unique_consent_state"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FaceReview',
+            name="FaceReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('face_index', models.PositiveIntegerField()),
-                ('decision', models.CharField(choices=[('not_pupil', 'Not a pupil (an adult or visitor who agreed to the photo)'), ('person', 'A person in the directory'), ('restricted', 'A child on the restricted list')], max_length=20)),
-                ('reviewed_at', models.DateTimeField()),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('reviewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('checked_photo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='consent.photocheck')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("face_index", models.PositiveIntegerField()),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            (
+                                "not_pupil",
+                                "Not a pupil (an adult or visitor who agreed to the photo)",
+                            ),
+                            ("person", "A person in the directory"),
+                            ("restricted", "A child on the restricted list"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "checked_photo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="consent.photocheck",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('checked_photo', 'face_index'), name='unique_face_review')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("checked_photo", "face_index"), name="unique_face_review"
+                    )
+                ],
             },
         ),
     ]

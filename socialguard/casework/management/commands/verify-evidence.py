@@ -15,10 +15,21 @@ class Command(BaseCommand):
         results = evidence_verify_all()
         bad = [r for r in results if r["status"] == "mismatch"]
         if options["format"] == "json":
-            self.stdout.write(json.dumps({"intact": not bad, "checked": len(results), "mismatches": bad, "items": results}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "intact": not bad,
+                        "checked": len(results),
+                        "mismatches": bad,
+                        "items": results,
+                    }
+                )
+            )
         else:
             for row in bad:
                 self.stdout.write(f"MISMATCH {row['case']} {row['evidence']}: {row['reason']}")
-            self.stdout.write(f"{len(results)} evidence items checked, {len(bad)} mismatch{'es' if len(bad) != 1 else ''}.")
+            self.stdout.write(
+                f"{len(results)} evidence items checked, {len(bad)} mismatch{'es' if len(bad) != 1 else ''}."
+            )
         if bad:
             raise SystemExit(1)

@@ -9,4 +9,6 @@ class Command(CsvImportCommand):
         return people_import(content=content)
 
     def describe(self, result: dict) -> str:
-        return f"Imported {result['rows']} rows: {result['created']} new, {result['updated']} updated."
+        return (
+            f"Imported {result['rows']} rows: {result['created']} new, {result['updated']} updated."
+        )
