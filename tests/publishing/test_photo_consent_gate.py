@@ -1,10 +1,14 @@
 """The photos of a post are checked against the consent for every purpose its accounts need, and
 again at approval against today's consent and restricted list (IMG-1, IMG-3)."""
 
+from datetime import timedelta
+
 import pytest
 
+from socialguard import clock
 from socialguard.consent import services as consent
 from socialguard.publishing import services
+from socialguard.publishing.models import ArchiveItem
 
 pytestmark = pytest.mark.django_db
 
@@ -103,16 +107,8 @@ def test_it_checks_the_photos_again_when_the_accounts_change(
     assert _photo_severities(draft) == ["block"]
 
 
-@pytest.mark.clause("IMG-1", "IMG-3")
-def test_it_holds_a_scheduled_post_whose_photo_lost_its_consent_after_approval(
-    author, officer, website, png, consent_for, mailoutbox
-):
-    from datetime import timedelta
-
-    from socialguard import clock
-    from socialguard.publishing.models import ArchiveItem
-
-    allowed, _ = consent_for
+def _scheduled_with_a_photo(author, officer, website, png):
+    """A post with a photo, approved today to go out on the website in two days."""
     draft = services.draft_save(
         author=author.person,
         text="Our school play is on Friday.",
@@ -122,6 +118,15 @@ def test_it_holds_a_scheduled_post_whose_photo_lost_its_consent_after_approval(
     )
     services.draft_submit(draft=draft, author=author.person)
     services.draft_approve(draft=draft, user=officer)
+    return draft
+
+
+@pytest.mark.clause("IMG-1", "IMG-3")
+def test_it_holds_a_scheduled_post_whose_photo_lost_its_consent_after_approval(
+    author, officer, website, png, consent_for, mailoutbox
+):
+    allowed, _ = consent_for
+    draft = _scheduled_with_a_photo(author, officer, website, png)
     allowed.discard("website")  # a parent withdraws website consent the next day
     assert services.publications_publish_due(clock.now() + timedelta(days=3)) == 0
     publication = draft.publications.get()
@@ -136,20 +141,8 @@ def test_it_holds_a_scheduled_post_whose_photo_lost_its_consent_after_approval(
 def test_it_publishes_a_scheduled_post_whose_photo_is_still_cleared(
     author, officer, website, png, consent_for
 ):
-    from datetime import timedelta
-
-    from socialguard import clock
-
     _, asked = consent_for
-    draft = services.draft_save(
-        author=author.person,
-        text="Our school play is on Friday.",
-        account_ids=[website.pk],
-        scheduled_for=clock.now() + timedelta(days=2),
-        new_images=[services.NewImage("play.png", png())],
-    )
-    services.draft_submit(draft=draft, author=author.person)
-    services.draft_approve(draft=draft, user=officer)
+    _scheduled_with_a_photo(author, officer, website, png)
     asked.clear()
     assert services.publications_publish_due(clock.now() + timedelta(days=3)) == 1
     assert asked == ["website"]  # checked again as it went out
