@@ -101,6 +101,7 @@ def load_consent_demo() -> None:
     for external_id in demo_photos.DEMO_FACES:
         _enrol_demo_face(pupils.get(external_id))
     _published_photo(people)
+    demo_photos.write_for_trying()
 
 
 def _unenrol_old_astronaut(wilson: Person) -> None:

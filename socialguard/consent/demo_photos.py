@@ -88,3 +88,22 @@ def demo_note(show_restricted: bool = False) -> list[str]:
             f"{photo_path('PUP-001') or 'skimage/data/camera.png'}."
         )
     return notes
+
+
+def write_for_trying() -> Path | None:
+    """Put the demo photos in the data directory (demo-photos/astronaut.png and camera.png), so a
+    person trying the demo has files to upload to "Check a photo" or give to `check-photo`."""
+    from django.conf import settings
+
+    folder = Path(settings.DATA_DIR) / "demo-photos"
+    for external_id, (_function, filename, _shows) in DEMO_FACES.items():
+        data = photo(external_id)
+        if data is None:
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / filename
+        if not target.exists():
+            partial = target.with_suffix(".part")
+            partial.write_bytes(data)
+            partial.replace(target)  # write-then-rename: never a half-written photo
+    return folder

@@ -84,3 +84,19 @@ def test_it_lists_the_published_demo_post_for_takedown_when_consent_is_withdrawn
     services.takedown_done(takedown=takedown, actor=officer.user, note="Removed from the website")
     takedown.refresh_from_db()
     assert takedown.done_at is not None
+
+
+@pytest.mark.clause("IMG-3")
+def test_it_leaves_the_demo_photos_to_try_the_check_with(demo, settings, tmp_path, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    settings.DATA_DIR = tmp_path
+    folder = demo_photos.write_for_trying()
+    assert sorted(p.name for p in folder.iterdir()) == ["astronaut.png", "camera.png"]
+    assert (folder / "astronaut.png").read_bytes() == demo_photos.photo("PUP-003")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("check-photo", str(folder / "astronaut.png"), "--format", "json")
+    assert exit_info.value.code == 1
+    assert json.loads(capsys.readouterr().out)["faces"][0]["status"] == "restricted"
