@@ -110,6 +110,18 @@ def audit_view(*, obj, request=None, detail: dict | None = None) -> AuditEvent:
     return audit_record(action="view", obj=obj, detail=detail)
 
 
+def audit_list_view(*, object_type: str, ids, page: str, detail: dict | None = None) -> AuditEvent:
+    """Record that someone looked at a list of sensitive records: one event naming the page and
+    the ids shown (never names), so "who saw this record?" also finds list views."""
+    shown = [str(i) for i in ids]
+    return audit_record(
+        action="view_list",
+        object_type=object_type,
+        object_id=page,
+        detail={"page": page, "ids": shown, **(detail or {})},
+    )
+
+
 @dataclass
 class ChainProblem:
     event_id: int

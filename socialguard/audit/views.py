@@ -6,7 +6,7 @@ from socialguard.people.permissions import require
 from socialguard.web.registry import register_nav
 
 from .models import AuditEvent
-from .services import audit_verify
+from .services import audit_list_view, audit_verify
 
 register_nav("Audit trail", "audit", "audit.view", order=90)
 
@@ -58,6 +58,12 @@ def audit_trail(request):
         if data["date_to"]:
             events = events.filter(created_at__date__lte=data["date_to"])
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    audit_list_view(
+        object_type="audit.auditevent",
+        ids=[e.id for e in page.object_list],
+        page="audit trail",
+        detail={"filters": {k: v for k, v in request.GET.items() if k != "page" and v}},
+    )
     checked, problem = audit_verify() if request.GET.get("verify") == "1" else (None, None)
     query = request.GET.copy()
     query.pop("page", None)

@@ -8,14 +8,14 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from socialguard.api import require_capability
-from socialguard.audit.services import audit_view
+from socialguard.api import check_text, page_bounds, require_capability
+from socialguard.audit.services import audit_list_view, audit_view
 from socialguard.people.models import Person
 from socialguard.people.permissions import get_object_for_user, user_person
 from socialguard.policy.pack import get_pack
 
 from . import services
-from .models import Case
+from .models import Case, CaseParty
 from .permissions import visible_cases
 from .vault import EvidenceRefused
 
@@ -114,6 +114,12 @@ def _case_out(case: Case) -> dict:
     }
 
 
+def _error(exc: services.CaseworkError, prefix: str = "") -> HttpError:
+    """A 400 whose message names the field at fault, when the service says which."""
+    field = getattr(exc, "field", "")
+    return HttpError(400, f"{prefix}{field}: {exc}" if field else str(exc))
+
+
 def _case_for(request, reference) -> Case:
     require_capability(request, "cases.handle")
     try:
@@ -125,19 +131,28 @@ def _case_for(request, reference) -> Case:
 @router.post("", response={201: ReportOut}, summary="Report a concern")
 def create_report(request, payload: ReportIn):
     require_capability(request, "cases.report")
+    check_text(payload, {"platform": 120, "url_or_sender": 500, "physical_location": 300})
     if payload.illegal_or_threats is None or payload.indecent_image is None:
         raise HttpError(
             400, "Answer illegal_or_threats (SLT-4) and indecent_image (SLT-5) with true or false"
         )
     parties = []
-    for party in payload.involved:
+    for index, party in enumerate(payload.involved):
+        prefix = f"involved[{index}]."
+        check_text(party, {"name": 200, "external_id": 64}, prefix=prefix)
+        if party.part not in dict(CaseParty.PARTS):
+            raise HttpError(400, f"{prefix}part: give one of {', '.join(dict(CaseParty.PARTS))}")
+        if party.kind not in dict(CaseParty.KINDS):
+            raise HttpError(400, f"{prefix}kind: give one of {', '.join(dict(CaseParty.KINDS))}")
         person = (
             Person.objects.filter(external_id=party.external_id).first()
             if party.external_id
             else None
         )
         if party.external_id and person is None:
-            raise HttpError(400, f"No person with external_id {party.external_id!r}")
+            raise HttpError(400, f"{prefix}external_id: no person {party.external_id!r}")
+        if person is None and not party.name.strip():
+            raise HttpError(400, f"{prefix}name: name the person, or give their external_id")
         parties.append(
             {"person": person, "name": party.name, "part": party.part, "kind": party.kind}
         )
@@ -159,7 +174,7 @@ def create_report(request, payload: ReportIn):
             user=request.user,
         )
     except services.CaseworkError as exc:
-        raise HttpError(400, str(exc)) from exc
+        raise _error(exc) from exc
     return 201, {"reference": case.reference}
 
 
@@ -168,11 +183,18 @@ def list_cases(request, state: str | None = None, limit: int = 100, offset: int 
     require_capability(request, "cases.handle")
     cases = visible_cases(request.user).order_by("-created_at")
     if state:
+        if state not in dict(Case.STATES):
+            raise HttpError(400, f"state: give one of {', '.join(dict(Case.STATES))}")
         cases = cases.filter(state=state)
-    if offset < 0:
-        raise HttpError(400, "offset must be 0 or more")
-    limit = max(1, min(limit, 500))
-    return [_case_out(c) for c in cases[offset : offset + limit]]
+    start, stop = page_bounds(limit, offset)
+    page = list(cases[start:stop])
+    audit_list_view(
+        object_type="casework.case",
+        ids=[c.reference for c in page],
+        page="case list",
+        detail={"via": "api"},
+    )
+    return [_case_out(c) for c in page]
 
 
 @router.get("/{reference}", response=CaseDetailOut, summary="One case")
@@ -219,12 +241,16 @@ def get_case(request, reference: str):
 @router.post("/{reference}/evidence", response={201: dict}, summary="Add evidence (base64 file)")
 def add_evidence(request, reference: str, payload: EvidenceIn):
     case = _case_for(request, reference)
+    check_text(
+        payload, {"filename": 255, "site_address": 500, "physical_location": 300, "held_by": 200}
+    )
     if payload.may_be_indecent is None:
         raise HttpError(400, "Answer may_be_indecent (SLT-5) with true or false")
     content = None
     if not payload.may_be_indecent:
         try:
-            content = base64.b64decode(payload.content_base64, validate=True)
+            # Line breaks and spaces, as `base64` tools write them, are not part of the data.
+            content = base64.b64decode("".join(payload.content_base64.split()), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise HttpError(400, "content_base64 is not valid base64") from exc
     payload.content_base64 = ""  # SLT-5: nothing of a flagged item is kept
@@ -251,7 +277,7 @@ def add_evidence(request, reference: str, payload: EvidenceIn):
         field = "content_base64" if exc.field == "file" else exc.field
         raise HttpError(400, f"{field}: {exc}") from exc
     except services.CaseworkError as exc:
-        raise HttpError(400, str(exc)) from exc
+        raise _error(exc) from exc
     return 201, {
         "reference": str(evidence.reference),
         "sha256": evidence.sha256,
@@ -264,6 +290,7 @@ def add_evidence(request, reference: str, payload: EvidenceIn):
 )
 def complete_action(request, reference: str, action_id: int, payload: ActionDoneIn):
     case = _case_for(request, reference)
+    check_text(payload, {})
     action = case.actions.filter(pk=action_id).select_related("owner").first()
     if action is None:
         raise HttpError(404, "Not found")
@@ -275,7 +302,7 @@ def complete_action(request, reference: str, action_id: int, payload: ActionDone
             police_confirmation=payload.police_confirmation,
         )
     except services.CaseworkError as exc:
-        raise HttpError(400, str(exc)) from exc
+        raise _error(exc) from exc
     return {
         "id": action.pk,
         "title": action.title,

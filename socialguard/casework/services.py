@@ -44,7 +44,12 @@ TRANSITIONS = {"triaged": "investigating", "investigating": "outcome", "outcome"
 
 
 class CaseworkError(ValueError):
-    """A request the policy or the case's state does not allow; the message is for the user."""
+    """A request the policy or the case's state does not allow; the message is for the user.
+    `field` names the input at fault, when there is one (for forms and the API)."""
+
+    def __init__(self, message: str = "", field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 class EvidenceUnavailable(CaseworkError):
@@ -64,7 +69,9 @@ class Mailbag:
 
     def add(self, person: Person | None, subject: str, body: str) -> None:
         address = _email_of(person)
-        if address:
+        # one sweep may escalate a case's triage, its actions and the case to the same person:
+        # they get the email once
+        if address and (address, subject, body) not in self.messages:
             self.messages.append((address, subject, body))
 
     def send(self) -> int:
@@ -73,10 +80,9 @@ class Mailbag:
             try:
                 send_mail(f"[SocialGuard] {subject}", body, None, [address])
                 sent += 1
-            except (
-                Exception
-            ):  # a mail server outage must not lose the case: the home page still shows it
-                logger.exception("casework email could not be sent")
+            except Exception as exc:  # a mail outage must not lose the case: home still shows it
+                # The exception text can carry the recipient's address: log its type only.
+                logger.error("casework email could not be sent (%s)", type(exc).__name__)
         return sent
 
 
@@ -324,16 +330,24 @@ def case_report(
     """Record a concern, route it (REP-1) and tell the people it goes to."""
     pack = get_pack()
     if category not in pack.categories:
-        raise CaseworkError(f"Choose a category from the list (unknown category {category!r})")
+        raise CaseworkError(
+            f"Choose a category from the list (unknown category {category!r})", field="category"
+        )
     if not what_happened.strip():
-        raise CaseworkError("Describe what happened")
+        raise CaseworkError("Describe what happened", field="what_happened")
     if location_kind not in dict(Case.LOCATIONS):
-        raise CaseworkError("Choose where it happened")
+        raise CaseworkError(
+            f"Choose where it happened: one of {', '.join(dict(Case.LOCATIONS))}",
+            field="location_kind",
+        )
     if victim_aware not in dict(Case.AWARE):
-        raise CaseworkError(f"victim_aware must be one of {', '.join(dict(Case.AWARE))}")
+        raise CaseworkError(
+            f"victim_aware must be one of {', '.join(dict(Case.AWARE))}", field="victim_aware"
+        )
     if len(what_happened) > WHAT_HAPPENED_MAX:
         raise CaseworkError(
-            f"what_happened is too long: write at most {WHAT_HAPPENED_MAX} characters"
+            f"what_happened is too long: write at most {WHAT_HAPPENED_MAX} characters",
+            field="what_happened",
         )
     known_hash_hit = False
     content_type = ""
@@ -347,7 +361,8 @@ def case_report(
             upload.content = None  # SLT-5: never keep a byte of it
         if not physical_location.strip():
             raise CaseworkError(
-                "Say where the item is now, for example a locked cupboard, or that it is still on the device"
+                "Say where the item is now, for example a locked cupboard, or that it is still on the device",
+                field="physical_location",
             )
     bag = Mailbag()
     now = clock.now()
@@ -422,12 +437,17 @@ def _party_create(
     case: Case, *, part: str, person: Person | None = None, name: str = "", kind: str = ""
 ) -> CaseParty:
     if part not in dict(CaseParty.PARTS):
-        raise CaseworkError(f"Unknown part {part!r}")
+        raise CaseworkError(
+            f"Unknown part {part!r}: one of {', '.join(dict(CaseParty.PARTS))}", field="part"
+        )
     if person is None and not name.strip():
-        raise CaseworkError("Name the person, or choose them from the directory")
+        raise CaseworkError("Name the person, or choose them from the directory", field="name")
     kind = person_kind(person) if person is not None else (kind or "unknown")
     if kind not in dict(CaseParty.KINDS):
-        raise CaseworkError(f"Unknown kind of person {kind!r}")
+        raise CaseworkError(
+            f"Unknown kind of person {kind!r}: one of {', '.join(dict(CaseParty.KINDS))}",
+            field="kind",
+        )
     return CaseParty.objects.create(
         case=case, person=person, name=name.strip()[:200], kind=kind, part=part
     )
@@ -808,7 +828,8 @@ def evidence_add_file(
 def _slt5_protocol(case, user, description, physical_location, held_by, reason) -> Evidence:
     if not physical_location.strip():
         raise CaseworkError(
-            "Say where the item is now, for example a locked cupboard, or that it is still on the device"
+            "Say where the item is now, for example a locked cupboard, or that it is still on the device",
+            field="physical_location",
         )
     bag = Mailbag()
     with transaction.atomic():

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from socialguard import clock
-from socialguard.audit.services import audit_record, audit_view
+from socialguard.audit.services import audit_list_view, audit_record, audit_view
 from socialguard.people.models import Person
 from socialguard.people.permissions import get_object_for_user, has_capability, require, user_person
 from socialguard.policy.pack import get_pack
@@ -428,6 +428,9 @@ def case_list(request):
         }
         for c in cases[:200]
     ]
+    audit_list_view(
+        object_type="casework.case", ids=[r["case"].reference for r in rows], page="case list"
+    )
     return render(
         request,
         "casework/case_list.html",
@@ -865,6 +868,11 @@ def low_level_index(request):
     rows = [
         {"person": people[pid], "count": n, "pattern": n >= 2} for pid, n in counts.most_common()
     ]
+    audit_list_view(
+        object_type="people.person",
+        ids=[r["person"].external_id for r in rows],
+        page="low-level concerns",
+    )
     return render(request, "casework/low_level_index.html", {"rows": rows})
 
 

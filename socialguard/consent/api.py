@@ -4,6 +4,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from socialguard.api import require_capability
+from socialguard.audit.services import audit_view
 from socialguard.people.models import Person
 
 from . import services
@@ -53,6 +54,7 @@ def consent_status(request, external_id: str):
     if person is None:
         raise HttpError(404, "No such person")
     status = services.consent_status(person)
+    audit_view(obj=person, detail={"via": "api", "page": "consent status"})
     if not request.user.is_authenticated or not _may_see_restricted(request.user):
         status.pop("restricted")
     return status

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from socialguard.audit.services import audit_view
+from socialguard.audit.services import audit_list_view, audit_view
 from socialguard.people.importviews import csv_import_page, csv_import_progress
 from socialguard.people.models import Person
 from socialguard.people.permissions import has_capability, require, user_person
@@ -108,6 +108,12 @@ def registry(request):
                 ],
             }
         )
+    audit_list_view(
+        object_type="people.person",
+        ids=[p.external_id for p in people],
+        page="consent registry",
+        detail={"query": bool(query)},
+    )
     return render(
         request,
         "consent/registry.html",
@@ -247,10 +253,11 @@ def link_new(request, external_id):
 
 @require("consent.manage")
 def links(request):
-    return render(
-        request, "consent/links.html",
-        {"links": services.unanswered_links().select_related("parent", "child")[:200]},
-    )  # fmt: skip
+    shown = list(services.unanswered_links().select_related("parent", "child")[:200])
+    audit_list_view(
+        object_type="consent.consentlink", ids=[x.pk for x in shown], page="consent links"
+    )
+    return render(request, "consent/links.html", {"links": shown})
 
 
 # ---- import -----------------------------------------------------------------------------------
@@ -546,6 +553,8 @@ def batch_detail(request, batch_id):
                 ),
             }
         )
+    if names and not batch.running:
+        audit_view(obj=batch, detail={"page": "batch photo check", "named": len(people)})
     context = {
         "batch": batch,
         "rows": rows,
@@ -626,6 +635,7 @@ def check_image(request, check_id):
     except (ConsentError, OSError):
         raise Http404 from None
     names = can_see_names(request.user)
+    audit_view(obj=check, detail={"page": "checked photo", "named": names})
     png = render_boxes(
         data, check.faces, labels=names, names=_names(check.faces) if names else None
     )
@@ -634,9 +644,11 @@ def check_image(request, check_id):
 
 @require("consent.review")
 def reviews(request):
-    return render(
-        request, "consent/reviews.html", {"checks": services.checks_awaiting_review()[:100]}
+    checks = list(services.checks_awaiting_review()[:100])
+    audit_list_view(
+        object_type="consent.photocheck", ids=[c.pk for c in checks], page="face reviews"
     )
+    return render(request, "consent/reviews.html", {"checks": checks})
 
 
 @require("consent.review")

@@ -1,7 +1,7 @@
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from socialguard.api import require_capability
+from socialguard.api import check_text, require_capability
 from socialguard.people.permissions import has_capability, user_person
 
 from .services import CheckRequest, ContactError, contact_check, resolve_person, resolve_role
@@ -44,6 +44,7 @@ def contact_check_api(request, payload: ContactCheckIn):
     """Sender: yourself unless `sender_role` is given (or `sender`, with access to the directory).
     Recipient: `recipient` (an external ID) or `recipient_role`."""
     require_capability(request, "contact.check")
+    check_text(payload, {})
     _one_of(payload.sender, payload.sender_role, "sender")
     _one_of(payload.recipient, payload.recipient_role, "recipient")
     me = user_person(request.user)

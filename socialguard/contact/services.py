@@ -614,7 +614,8 @@ def _tell_assignee(message: ParentMessage) -> None:
     _notify(
         [_email(message.assigned_to)],
         f"A parent message for you to answer by {when_text(message.reply_due_at)}",
-        f"{message.parent.full_name}: {message.topic}\n\n{_link('contact_parent_message', message_id=message.pk)}\n",
+        f"A parent message has been passed to you. Sign in to read it:\n\n"
+        f"{_link('contact_parent_message', message_id=message.pk)}\n",
     )
 
 
@@ -670,8 +671,8 @@ def parent_messages_sweep(now: datetime) -> int:
             audit_record(action="contact.parent_message_reminded", obj=message)
         _notify(
             [_email(message.assigned_to)],
-            f"Reminder: reply to {message.parent.full_name} by {when_text(message.reply_due_at)}",
-            f"{message.topic}\n\n{_link('contact_parent_message', message_id=message.pk)}\n",
+            f"Reminder: reply to a parent by {when_text(message.reply_due_at)}",
+            f"Sign in to read the message:\n\n{_link('contact_parent_message', message_id=message.pk)}\n",
         )
         done += 1
     for message in open_messages.filter(
@@ -689,7 +690,7 @@ def parent_messages_sweep(now: datetime) -> int:
             )
         _notify(
             [_email(target), _email(message.assigned_to)],
-            f"Overdue reply to a parent: {message.parent.full_name}",
+            "Overdue reply to a parent",
             f"{message.assigned_to.full_name} was due to reply by {when_text(message.reply_due_at)} "
             f"and the reply is not recorded yet.\n\n{_link('contact_parent_message', message_id=message.pk)}\n",
         )

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from socialguard import clock
-from socialguard.audit.services import audit_view
+from socialguard.audit.services import audit_list_view, audit_view
 from socialguard.people.permissions import (
     get_object_for_user,
     has_capability,
@@ -333,10 +333,15 @@ def permissions(request):
     person = user_person(request.user)
     mine = WithheldNumberPermission.objects.filter(requester=person).select_related("trip")
     context = {
-        "mine": mine if person else [],
-        "pending": services.pending_permissions_for(request.user),
+        "mine": list(mine) if person else [],
+        "pending": list(services.pending_permissions_for(request.user)),
         "now": clock.now(),
     }
+    audit_list_view(
+        object_type="contact.withheldnumberpermission",
+        ids=[p.pk for p in [*context["mine"], *context["pending"]]],
+        page="withheld-number permissions",
+    )
     return render(request, "contact/permissions.html", context)
 
 
@@ -437,8 +442,12 @@ def parent_messages(request):
     show = request.GET.get("show", "open")
     visible = visible_parent_messages(request.user).select_related("parent", "assigned_to")
     listed = visible.filter(replied_at__isnull=True) if show != "all" else visible
+    shown = list(listed.order_by("reply_due_at", "-received_at")[:200])
+    audit_list_view(
+        object_type="contact.parentmessage", ids=[m.pk for m in shown], page="parent messages"
+    )
     context = {
-        "messages_list": listed.order_by("reply_due_at", "-received_at")[:200],
+        "messages_list": shown,
         "show": show,
         "now": now,
         "channel_labels": contact_ruleset().channel_labels,

@@ -2,6 +2,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from socialguard.api import require_capability
+from socialguard.audit.services import audit_view
 from socialguard.people.models import Person
 from socialguard.people.permissions import user_person
 
@@ -59,6 +60,7 @@ def person_training(request, external_id: str):
     person = Person.objects.filter(external_id=external_id).first()
     if person is None:
         raise HttpError(404, f"external_id: no person {external_id!r}")
+    audit_view(obj=person, detail={"via": "api", "page": "training records"})
     roles = set(person.role_ids)
     rows = []
     for kind in declarations_pack().training_kinds.values():

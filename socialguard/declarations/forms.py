@@ -58,7 +58,7 @@ class ExceptionRequestForm(forms.Form):
     )
     account_handle = forms.CharField(
         label="Name of the account",
-        help_text="The account name or handle, for example @stmartins_pe",
+        help_text="The account name or handle, for example @ourschool_pe",
         max_length=200,
         error_messages={"required": "Enter the name of the account"},
     )

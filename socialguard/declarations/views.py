@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from socialguard.audit.services import audit_view
+from socialguard.audit.services import audit_list_view, audit_view
 from socialguard.people.models import Person
 from socialguard.people.permissions import get_object_for_user, has_capability, require, user_person
 from socialguard.web.registry import HomeItem, register_home, register_nav
@@ -293,6 +293,11 @@ def training_overview(request):
                 "record": row.record,
             }
         )
+    audit_list_view(
+        object_type="people.person",
+        ids=sorted({r["person"].external_id for r in rows}),
+        page="training records",
+    )
     return render(request, "declarations/training.html", {"rows": rows})
 
 

@@ -3,8 +3,9 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from socialguard.api import require_capability
-from socialguard.audit.services import audit_view
+from socialguard.api import page_bounds, require_capability
+from socialguard.audit.services import audit_list_view, audit_view
+from socialguard.people.permissions import has_capability
 
 from .models import Person
 
@@ -22,7 +23,8 @@ class PersonOut(Schema):
     email: str
 
 
-def _person_out(person: Person) -> dict:
+def _person_out(person: Person, *, identifiers: bool = False) -> dict:
+    """The date of birth only for those who hold people.identifiers, and never in a list."""
     return {
         "external_id": person.external_id,
         "given_name": person.given_name,
@@ -30,7 +32,7 @@ def _person_out(person: Person) -> dict:
         "preferred_name": person.preferred_name,
         "roles": sorted(r.role for r in person.roles.all()),
         "year_group": person.year_group,
-        "date_of_birth": person.date_of_birth,
+        "date_of_birth": person.date_of_birth if identifiers else None,
         "email": person.email,
     }
 
@@ -41,8 +43,15 @@ def list_people(request, role: str | None = None, limit: int = 100, offset: int 
     people = Person.objects.prefetch_related("roles").order_by("external_id")
     if role:
         people = people.filter(roles__role=role)
-    limit = max(1, min(limit, 500))
-    return [_person_out(p) for p in people[offset : offset + limit]]
+    start, stop = page_bounds(limit, offset)
+    page = list(people[start:stop])
+    audit_list_view(
+        object_type="people.person",
+        ids=[p.external_id for p in page],
+        page="people directory",
+        detail={"via": "api"},
+    )
+    return [_person_out(p) for p in page]
 
 
 @router.get("/{external_id}", response=PersonOut, summary="One person")
@@ -50,4 +59,4 @@ def get_person(request, external_id: str):
     require_capability(request, "people.view")
     person = get_object_or_404(Person.objects.prefetch_related("roles"), external_id=external_id)
     audit_view(obj=person, detail={"via": "api"})
-    return _person_out(person)
+    return _person_out(person, identifiers=has_capability(request.user, "people.identifiers"))

@@ -40,6 +40,10 @@ CAPABILITIES: dict[str, frozenset[str] | str] = {
     "policy.acknowledgements": LEADERSHIP,
     "people.view": frozenset({"headteacher", "dsl", "deputy_dsl", "dpl", "proprietor"}),
     "people.import": frozenset({"headteacher", "dpl"}),
+    # Dates of birth and UPNs (collect and show the minimum): the safeguarding leads, who may need
+    # them for a referral, and the Data Protection Lead, who keeps the records right. Everyone else
+    # who may open the directory sees names, roles and year groups only.
+    "people.identifiers": frozenset({"headteacher", "dsl", "deputy_dsl", "dpl"}),
     "audit.view": frozenset({"headteacher", "dpl"}),
     "api.tokens": "*",
 }

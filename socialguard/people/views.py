@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from socialguard.audit.services import audit_record, audit_view
+from socialguard.audit.services import audit_list_view, audit_record, audit_view
 from socialguard.policy.pack import get_pack
 from socialguard.web.registry import register_nav
 
@@ -124,6 +124,9 @@ def people_list(request):
         if form.cleaned_data["role"]:
             people = people.filter(roles__role=form.cleaned_data["role"])
     page = list(people[:200])
+    audit_list_view(
+        object_type="people.person", ids=[p.external_id for p in page], page="people directory"
+    )
     return render(
         request,
         "people/list.html",
@@ -168,6 +171,7 @@ def person_detail(request, external_id):
             "form": form,
             "person": person,
             "roles": [pack.role_label(r) for r in person.role_ids],
+            "show_identifiers": has_capability(request.user, "people.identifiers"),
             "children": Person.objects.filter(parent_links__parent=person),
             "parents": Person.objects.filter(children_links__child=person),
         },

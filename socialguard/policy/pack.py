@@ -363,8 +363,10 @@ def _check(data: dict) -> tuple[list[str], dict]:
         problems.append(f"pack_format: must be 1 (got {data.get('pack_format')!r})")
     school = data.get("school")
     if _expect(problems, school, dict, "school"):
-        for name in ("id", "name", "motto", "timezone"):
+        for name in ("id", "name", "motto", "timezone", "policy_title", "newsletter_name"):
             _required_text(problems, school, name, "school")
+        if "short_name" in school:
+            _required_text(problems, school, "short_name", "school")
     roles = _validate_roles(problems, data)
     holders = _validate_holders(problems, data)
     sections = []

@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from socialguard.api import require_capability
+from socialguard.api import check_text, require_capability
 
 from . import media, permissions, services  # noqa: F401  (registers capabilities)
 
@@ -40,11 +40,15 @@ class PostCheckOut(Schema):
 def check_post(request, payload: PostCheckIn):
     """Check a post's text (and images) before publishing: verdict pass | review | block."""
     require_capability(request, "publishing.check")
+    check_text(payload, {})
     try:
         images = services.decode_images(payload.images)
         return services.check_post(text=payload.text, channel=payload.channel, images=images)
     except (services.PublishingError, media.ImageRefused) as exc:
-        raise HttpError(400, str(exc)) from exc
+        field = getattr(exc, "field", "") or (
+            "images" if isinstance(exc, media.ImageRefused) else ""
+        )
+        raise HttpError(400, f"{field}: {exc}" if field else str(exc)) from exc
 
 
 class ArchiveItemOut(Schema):

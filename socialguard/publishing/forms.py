@@ -4,7 +4,8 @@ from django.utils import timezone
 from socialguard.people.models import Person
 from socialguard.policy.pack import get_pack
 
-from .models import CONNECTORS, PLATFORMS, OfficialAccount
+from .models import CONNECTORS, PLATFORMS, OfficialAccount, connector_choices, platform_choices
+from .packdata import publishing_pack
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -26,7 +27,7 @@ class DraftForm(forms.Form):
         label="Headline (optional)",
         required=False,
         max_length=150,
-        help_text="Used as the headline on the website news page and in St Martin’s Post.",
+        help_text="Used as the headline on the website news page and in the newsletter.",
         error_messages={"max_length": "The headline must be 150 characters or fewer"},
     )
     text = forms.CharField(
@@ -64,6 +65,10 @@ class DraftForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accounts"].queryset = OfficialAccount.objects.filter(is_active=True)
+        self.fields["title"].help_text = (
+            "Used as the headline on the website news page and in "
+            f"{publishing_pack().newsletter_name}."
+        )
         self.fields["images"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
         self.fields["text"].widget.attrs.update(
             {
@@ -132,6 +137,11 @@ class AccountForm(forms.Form):
         help_text="Stored encrypted. Leave empty to keep the token already stored.",
     )
     is_active = forms.BooleanField(label="In use", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].choices = platform_choices()
+        self.fields["connector"].choices = connector_choices()
 
 
 class TakedownForm(forms.Form):

@@ -6,7 +6,7 @@ from socialguard.people.models import Person
 
 PLATFORMS = [
     ("website", "School website news"),
-    ("newsletter", "St Martin’s Post newsletter"),
+    ("newsletter", "Newsletter"),
     ("facebook", "Facebook page"),
     ("x", "X (Twitter)"),
     ("instagram", "Instagram"),
@@ -21,12 +21,28 @@ PLATFORM_CHANNELS = {
 # Platforms with an adapter that posts for us; the others are posted by hand by the officer.
 CONNECTORS = [
     ("website", "SocialGuard website news page"),
-    ("newsletter", "SocialGuard St Martin’s Post issue"),
+    ("newsletter", "SocialGuard newsletter issue"),
     ("mastodon", "Mastodon API"),
     ("facebook", "Facebook Graph API"),
     ("x", "X API v2"),
     ("manual", "Posted by hand by the officer"),
 ]
+
+
+def _with_newsletter_name(choices, template: str) -> list[tuple[str, str]]:
+    """The choices with the newsletter called by its name in the school's pack."""
+    from .packdata import publishing_pack
+
+    name = publishing_pack().newsletter_name
+    return [(k, template.format(name=name) if k == "newsletter" else v) for k, v in choices]
+
+
+def platform_choices() -> list[tuple[str, str]]:
+    return _with_newsletter_name(PLATFORMS, "{name} newsletter")
+
+
+def connector_choices() -> list[tuple[str, str]]:
+    return _with_newsletter_name(CONNECTORS, "SocialGuard {name} issue")
 
 
 class OfficialAccount(models.Model):
@@ -53,6 +69,14 @@ class OfficialAccount(models.Model):
     @property
     def channel(self) -> str:
         return PLATFORM_CHANNELS.get(self.platform, "official_social_media")
+
+    @property
+    def platform_label(self) -> str:
+        return dict(platform_choices()).get(self.platform, self.platform)
+
+    @property
+    def connector_label(self) -> str:
+        return dict(connector_choices()).get(self.connector, self.connector)
 
 
 class Draft(models.Model):

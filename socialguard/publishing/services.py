@@ -276,7 +276,8 @@ def decode_images(encoded: list[str]) -> list[bytes]:
     images = []
     for number, value in enumerate(encoded or [], start=1):
         try:
-            images.append(base64.b64decode(value, validate=True))
+            # Line breaks and spaces, as `base64` tools write them, are not part of the data.
+            images.append(base64.b64decode("".join(value.split()), validate=True))
         except (binascii.Error, ValueError) as exc:
             raise PublishingError(f"Image {number} is not valid base64", "images") from exc
     return images
@@ -797,7 +798,7 @@ def draft_decline(*, draft: Draft, user, comment: str, reject: bool = False) -> 
     _email(
         [draft.author],
         f"Your post was {word}",
-        f"{decider.display_name} {word} your post:\n\n{draft.decision_comment}\n\n"
+        f"{decider.display_name} {word} your post. Read the comments in SocialGuard:\n"
         f"{_link('publishing:draft_detail', pk=draft.pk)}\n",
     )
     return draft

@@ -572,7 +572,11 @@ def website_page_reviewed(request, pk):
 
 def news(request):
     items = services.public_items("website")[:30]
-    return render(request, "publishing/news.html", {"items": items})
+    return render(
+        request,
+        "publishing/news.html",
+        {"items": items, "newsletter_name": publishing_pack().newsletter_name},
+    )
 
 
 def news_item(request, remote_id):

@@ -220,9 +220,29 @@ def _csv() -> str:
     return "\n".join(lines) + "\n"
 
 
+class DemoPackMismatch(ValueError):
+    """The pack in use is not the one the demo school was written for."""
+
+
+def check_demo_pack(pack) -> None:
+    """The demo's accounts and line managers are the role holders of St Martin's pack: another
+    school's pack has other people, so the demo refuses in words instead of failing half-way."""
+    own = {row[0] for row in DEMO_ROWS}
+    needed = (set(DEMO_ACCOUNTS) | set(LINE_MANAGERS) | set(LINE_MANAGERS.values())) - own
+    missing = sorted(needed - {h.external_id for h in pack.role_holders})
+    if missing:
+        raise DemoPackMismatch(
+            f"The demo school is St Martin's: its accounts need the role holders "
+            f"{', '.join(missing)} of St Martin's pack, and the pack in use ({pack.source}, "
+            f"{pack.school_name}) does not have them. Load your own people with import-people, "
+            "or unset SOCIALGUARD_POLICY_PACK to try the demo."
+        )
+
+
 def load_foundation() -> list[dict]:
     """People, roles, line managers and accounts. Returns the sign-in sheet."""
     pack = get_pack()
+    check_demo_pack(pack)
     version = policy_version_current(pack=pack)
     people_import(content=_csv())
     titles = {h.external_id: h.title for h in pack.role_holders}

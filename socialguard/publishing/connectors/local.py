@@ -1,4 +1,4 @@
-"""Places SocialGuard serves itself: the website news page (with its feed) and St Martin's Post.
+"""Places SocialGuard serves itself: the website news page (with its feed) and the newsletter.
 Publishing there is recording the archive item, which the public pages read."""
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ class WebsiteNewsConnector(Connector):
 
 
 class NewsletterConnector(Connector):
-    """An article of this month's issue of St Martin's Post (HTML page and PDF)."""
+    """An article of this month's issue of the school's newsletter (HTML page and PDF)."""
 
-    label = "St Martin’s Post"
+    label = "Newsletter"
 
     def publish(self, post: OutgoingPost) -> PublishResult:
         issue = clock.now().strftime("%Y-%m")

@@ -1,9 +1,10 @@
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from socialguard.web.demo import DEMO_PASSWORD, load_demo
+from socialguard.policy.pack import get_pack
+from socialguard.web.demo import DEMO_PASSWORD, DemoPackMismatch, check_demo_pack, load_demo
 
 
 class Command(BaseCommand):
@@ -13,6 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **options):
+        try:
+            check_demo_pack(get_pack())
+        except DemoPackMismatch as exc:
+            raise CommandError(str(exc), returncode=2) from exc
         # The demo's own notifications (new concerns, approvals…) would bury the sign-in sheet.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             sheet = load_demo()
