@@ -209,8 +209,10 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("SOCIALGUARD_UPLOAD_MAX_MB", 25) * 1024 * 1024
+# A non-file request body: the API takes evidence as base64 in JSON, a third larger than the file,
+# so the body may be that big (plus room for the other fields), and no bigger.
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES * 4 // 3 + 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 
 TASKS = {

@@ -275,11 +275,20 @@ class Upload:
     description: str = ""
 
 
+# A device clock a little ahead of the server's is not a future capture time.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
 def _check_upload(upload: Upload) -> str:
     """Validate an upload before anything is written; returns its sniffed content type."""
     if upload.captured_at is None:
         raise vault.EvidenceRefused(
             "Enter the date and time the evidence was captured (CB-6)", field="captured_at"
+        )
+    if upload.captured_at > clock.now() + CLOCK_SKEW:
+        raise vault.EvidenceRefused(
+            "The capture time is in the future: enter when the screenshot or file was captured (CB-6)",
+            field="captured_at",
         )
     if not upload.site_address.strip():
         raise vault.EvidenceRefused(
@@ -348,6 +357,11 @@ def case_report(
         raise CaseworkError(
             f"what_happened is too long: write at most {WHAT_HAPPENED_MAX} characters",
             field="what_happened",
+        )
+    if happened_at is not None and happened_at > clock.now() + CLOCK_SKEW:
+        raise CaseworkError(
+            "The date it happened is in the future: enter when it happened, or leave it out",
+            field="happened_at",
         )
     known_hash_hit = False
     content_type = ""

@@ -168,7 +168,8 @@ def _report(request):
         except EvidenceRefused as exc:
             form.add_error({"site_address": "url_or_sender"}.get(exc.field, exc.field), str(exc))
         except services.CaseworkError as exc:
-            form.add_error(None, str(exc))
+            field = getattr(exc, "field", None)
+            form.add_error(field if field in form.fields else None, str(exc))
         else:
             messages.success(
                 request,
