@@ -83,6 +83,27 @@ def test_it_audits_the_training_overview(signed_in, client):
 
 
 @pytest.mark.django_db
+def test_it_audits_the_declaration_overview_and_the_exceptions_register(
+    signed_in, client, make_person
+):
+    from datetime import date
+
+    from socialguard.declarations.packdata import declarations_pack
+    from socialguard.declarations.services import exception_request
+
+    signed_in("headteacher")
+    staff = make_person("staff")
+    exception_request(
+        requester=staff, kind=next(iter(declarations_pack().exception_kinds)), platform="Instagram",
+        purpose="PE club news", account_handle="@pe_club", until=date(2027, 7, 31),
+    )  # fmt: skip
+    assert client.get(reverse("declaration_overview")).status_code == 200
+    assert str(staff.pk) in _list_events("declarations overview")[0].detail["ids"]
+    assert client.get(reverse("exception_list")).status_code == 200
+    assert len(_list_events("exceptions register")) == 1
+
+
+@pytest.mark.django_db
 def test_it_keeps_parent_names_and_topics_out_of_reminder_emails(
     make_user, make_person, mailoutbox
 ):

@@ -149,6 +149,9 @@ def declaration_team(request):
     pairs = [
         (p, s) for p, s in services.declaration_statuses() if me and p.line_manager_id == me.pk
     ]
+    audit_list_view(
+        object_type="people.person", ids=[p.pk for p, _ in pairs], page="declarations team"
+    )
     return render(
         request, "declarations/team.html", {"head": STATUS_HEAD, "rows": _status_rows(pairs)}
     )
@@ -158,6 +161,9 @@ def declaration_team(request):
 def declaration_overview(request):
     pairs = services.declaration_statuses()
     overdue = sum(1 for _, s in pairs if s.state == "overdue")
+    audit_list_view(
+        object_type="people.person", ids=[p.pk for p, _ in pairs], page="declarations overview"
+    )
     return render(
         request,
         "declarations/overview.html",
@@ -188,7 +194,13 @@ def exception_list(request):
     me = _me(request)
     mine = ExceptionRequest.objects.filter(requester=me) if me else ExceptionRequest.objects.none()
     can_decide = has_capability(request.user, "declarations.exceptions.decide")
-    register = ExceptionRequest.objects.select_related("requester") if can_decide else []
+    register = list(ExceptionRequest.objects.select_related("requester")) if can_decide else []
+    if register:
+        audit_list_view(
+            object_type="declarations.exceptionrequest",
+            ids=[e.pk for e in register],
+            page="exceptions register",
+        )
     return render(
         request,
         "declarations/exceptions.html",
