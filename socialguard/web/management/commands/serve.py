@@ -22,9 +22,11 @@ class Command(BaseCommand):
         from waitress import serve
 
         from socialguard.web.tasks import sweep_deadlines
-        from socialguard.wsgi import application
 
         call_command("collectstatic", interactive=False, verbosity=0)
+        # imported after collectstatic, which creates the STATIC_ROOT WhiteNoise reads at start-up
+        from socialguard.wsgi import application
+
         worker = None
         if not options["no_worker"]:
             worker = subprocess.Popen(
