@@ -114,12 +114,6 @@ def _case_out(case: Case) -> dict:
     }
 
 
-def _error(exc: services.CaseworkError, prefix: str = "") -> HttpError:
-    """A 400 whose message names the field at fault, when the service says which."""
-    field = getattr(exc, "field", "")
-    return HttpError(400, f"{prefix}{field}: {exc}" if field else str(exc))
-
-
 def _case_for(request, reference) -> Case:
     require_capability(request, "cases.handle")
     try:
@@ -156,25 +150,23 @@ def create_report(request, payload: ReportIn):
         parties.append(
             {"person": person, "name": party.name, "part": party.part, "kind": party.kind}
         )
-    try:
-        case = services.case_report(
-            reporter=user_person(request.user),
-            source="api",
-            category=payload.category,
-            what_happened=payload.what_happened,
-            location_kind=payload.location_kind,
-            platform=payload.platform,
-            url_or_sender=payload.url_or_sender,
-            happened_at=payload.happened_at,
-            victim_aware=payload.victim_aware,
-            illegal_or_threats=payload.illegal_or_threats,
-            indecent_image=payload.indecent_image,
-            parties=parties,
-            physical_location=payload.physical_location,
-            user=request.user,
-        )
-    except services.CaseworkError as exc:
-        raise _error(exc) from exc
+    # a CaseworkError (a ValueError naming its field) is answered by socialguard.api.value_error
+    case = services.case_report(
+        reporter=user_person(request.user),
+        source="api",
+        category=payload.category,
+        what_happened=payload.what_happened,
+        location_kind=payload.location_kind,
+        platform=payload.platform,
+        url_or_sender=payload.url_or_sender,
+        happened_at=payload.happened_at,
+        victim_aware=payload.victim_aware,
+        illegal_or_threats=payload.illegal_or_threats,
+        indecent_image=payload.indecent_image,
+        parties=parties,
+        physical_location=payload.physical_location,
+        user=request.user,
+    )
     return 201, {"reference": case.reference}
 
 
@@ -276,8 +268,6 @@ def add_evidence(request, reference: str, payload: EvidenceIn):
     except EvidenceRefused as exc:
         field = "content_base64" if exc.field == "file" else exc.field
         raise HttpError(400, f"{field}: {exc}") from exc
-    except services.CaseworkError as exc:
-        raise _error(exc) from exc
     return 201, {
         "reference": str(evidence.reference),
         "sha256": evidence.sha256,
@@ -294,15 +284,12 @@ def complete_action(request, reference: str, action_id: int, payload: ActionDone
     action = case.actions.filter(pk=action_id).select_related("owner").first()
     if action is None:
         raise HttpError(404, "Not found")
-    try:
-        services.action_complete(
-            action=action,
-            user=request.user,
-            note=payload.note,
-            police_confirmation=payload.police_confirmation,
-        )
-    except services.CaseworkError as exc:
-        raise _error(exc) from exc
+    services.action_complete(
+        action=action,
+        user=request.user,
+        note=payload.note,
+        police_confirmation=payload.police_confirmation,
+    )
     return {
         "id": action.pk,
         "title": action.title,

@@ -279,13 +279,26 @@ class Upload:
 CLOCK_SKEW = timedelta(minutes=10)
 
 
+def _in_the_future(moment: datetime) -> bool:
+    return moment > clock.now() + CLOCK_SKEW
+
+
+def _require_physical_location(physical_location: str) -> None:
+    """SLT-5: an item that is not stored must be said to be somewhere."""
+    if not physical_location.strip():
+        raise CaseworkError(
+            "Say where the item is now, for example a locked cupboard, or that it is still on the device",
+            field="physical_location",
+        )
+
+
 def _check_upload(upload: Upload) -> str:
     """Validate an upload before anything is written; returns its sniffed content type."""
     if upload.captured_at is None:
         raise vault.EvidenceRefused(
             "Enter the date and time the evidence was captured (CB-6)", field="captured_at"
         )
-    if upload.captured_at > clock.now() + CLOCK_SKEW:
+    if _in_the_future(upload.captured_at):
         raise vault.EvidenceRefused(
             "The capture time is in the future: enter when the screenshot or file was captured (CB-6)",
             field="captured_at",
@@ -358,7 +371,7 @@ def case_report(
             f"what_happened is too long: write at most {WHAT_HAPPENED_MAX} characters",
             field="what_happened",
         )
-    if happened_at is not None and happened_at > clock.now() + CLOCK_SKEW:
+    if happened_at is not None and _in_the_future(happened_at):
         raise CaseworkError(
             "The date it happened is in the future: enter when it happened, or leave it out",
             field="happened_at",
@@ -373,11 +386,7 @@ def case_report(
     if indecent_image or known_hash_hit:
         if upload is not None:
             upload.content = None  # SLT-5: never keep a byte of it
-        if not physical_location.strip():
-            raise CaseworkError(
-                "Say where the item is now, for example a locked cupboard, or that it is still on the device",
-                field="physical_location",
-            )
+        _require_physical_location(physical_location)
     bag = Mailbag()
     now = clock.now()
     with _atomic_with_files() as written:
@@ -840,11 +849,7 @@ def evidence_add_file(
 
 
 def _slt5_protocol(case, user, description, physical_location, held_by, reason) -> Evidence:
-    if not physical_location.strip():
-        raise CaseworkError(
-            "Say where the item is now, for example a locked cupboard, or that it is still on the device",
-            field="physical_location",
-        )
+    _require_physical_location(physical_location)
     bag = Mailbag()
     with transaction.atomic():
         evidence = _slt5_record(

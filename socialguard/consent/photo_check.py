@@ -96,6 +96,14 @@ def restricted_thresholds(gallery: Gallery) -> dict[str, float]:
     return {eid: restricted_threshold(n) for eid, n in gallery.photo_counts.items()}
 
 
+VERDICT_RANK = {"pass": 0, "review": 1, "block": 2}
+
+
+def worst_verdict(verdicts) -> str:
+    """The most cautious of several photo verdicts (block over review over pass)."""
+    return max(verdicts, key=lambda v: VERDICT_RANK.get(v, 1))
+
+
 def photo_verdict(statuses: Sequence[str]) -> str:
     if any(status in (RESTRICTED, NO_CONSENT) for status in statuses):
         return "block"

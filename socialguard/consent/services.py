@@ -899,27 +899,26 @@ def _tell_officers(takedown_id: int) -> None:
     )
 
 
-# Which consent purposes a published item on each platform needs (the others are social media).
-# St Martin's Post is printed and also served as a public web page, so it needs both.
-PLATFORM_PURPOSES = {"website": {"website"}, "newsletter": {"print", "website"}}
-
-
 def takedown_items(takedown: TakedownNeeded) -> list[dict]:
     """The published items of a takedown with where they stand: `archive_id` (for a link to the
     archive, where an officer takes a post down), `live` (still published) and `must_go` (still
     published where the withdrawn consent or the restricted list says the child must not be)."""
     from socialguard.publishing.models import ArchiveItem
+    from socialguard.publishing.services import purposes_for_channels
 
     ids = [i["id"] for i in takedown.published_items if isinstance(i.get("id"), int)]
     archive = {
-        a.pk: a for a in ArchiveItem.objects.filter(pk__in=ids).prefetch_related("takedowns")
+        a.pk: a
+        for a in ArchiveItem.objects.filter(pk__in=ids)
+        .select_related("account")
+        .prefetch_related("takedowns")
     }
     withdrawn = set(takedown.purposes or PURPOSES)
     rows = []
     for entry in takedown.published_items:
         item = archive.get(entry.get("id"))
         live = item is not None and not item.takedowns.all()
-        needs = PLATFORM_PURPOSES.get(item.platform, {"social_media"}) if item else set()
+        needs = purposes_for_channels([item.account.channel]) if item else set()
         rows.append(
             {
                 "title": entry.get("title", ""),

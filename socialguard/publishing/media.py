@@ -40,6 +40,10 @@ def max_image_bytes() -> int:
     return min(MAX_IMAGE_BYTES, getattr(settings, "UPLOAD_MAX_BYTES", MAX_IMAGE_BYTES))
 
 
+TOO_LARGE = "The image is too large: resize it and upload it again"
+DAMAGED = "The selected image is damaged and cannot be read: save it again and upload it"
+
+
 def image_format(data: bytes) -> str:
     """The image's format, or ImageRefused with a message a member of staff can act on."""
     if not data:
@@ -52,20 +56,18 @@ def image_format(data: bytes) -> str:
         with Image.open(io.BytesIO(data)) as image:
             fmt = image.format
             if image.width * image.height > MAX_PIXELS:
-                raise ImageRefused("The image is too large: resize it and upload it again")
+                raise ImageRefused(TOO_LARGE)
             image.verify()
     except ImageRefused:
         raise
     except Image.DecompressionBombError as exc:
         # Pillow refuses an image whose header claims more pixels than twice its limit (a
         # decompression bomb): say so, rather than calling it "not an image".
-        raise ImageRefused("The image is too large: resize it and upload it again") from exc
+        raise ImageRefused(TOO_LARGE) from exc
     except UnidentifiedImageError as exc:
         raise ImageRefused("The selected file must be a JPG, PNG or WebP image") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageRefused(
-            "The selected image is damaged and cannot be read: save it again and upload it"
-        ) from exc
+        raise ImageRefused(DAMAGED) from exc
     if fmt not in ALLOWED_FORMATS:
         raise ImageRefused("The selected file must be a JPG, PNG or WebP image")
     return fmt
@@ -100,9 +102,7 @@ def image_store(data: bytes, *, folder: str = "drafts") -> StoredImage:
         raise
     except (ValueError, OSError, SyntaxError) as exc:
         # A header that reads but pixels that do not (a truncated upload): a message, not a 500.
-        raise ImageRefused(
-            "The selected image is damaged and cannot be read: save it again and upload it"
-        ) from exc
+        raise ImageRefused(DAMAGED) from exc
     fmt = image_format(clean)
     name = secrets.token_hex(16)
     (media_dir(folder) / name).write_bytes(clean)

@@ -61,7 +61,6 @@ CHANNEL_PURPOSES = {
     "newsletter": ("print", "website"),
     "official_social_media": ("social_media",),
 }
-_VERDICT_RANK = {"pass": 0, "review": 1, "block": 2}
 
 
 class PublishingError(ValueError):
@@ -189,27 +188,26 @@ def photo_check_for_channels(*, data: bytes, channels) -> dict | None:
     """The photo checked against the consent for every purpose the post's channels need (a post
     to Facebook and the website needs both consents); the worst result wins."""
     try:
+        from socialguard.consent.photo_check import VERDICT_RANK
         from socialguard.consent.services import check_photo_for_purpose
     except (ImportError, AttributeError):
         return None
-    purposes = sorted(
-        {
-            p
-            for c in channels or ["official_social_media"]
-            for p in CHANNEL_PURPOSES.get(c, ("social_media",))
-        }
-    )
     worst = None
-    for purpose in purposes:
+    for purpose in sorted(purposes_for_channels(channels or ["official_social_media"])):
         try:
             result = check_photo_for_purpose(data=data, purpose=purpose)
         except ValueError as exc:  # an unreadable or oversized photo: a person must look at it
             return {"verdict": "review", "faces": [], "error": str(exc)}
-        if worst is None or _VERDICT_RANK.get(result.get("verdict"), 1) > _VERDICT_RANK.get(
+        if worst is None or VERDICT_RANK.get(result.get("verdict"), 1) > VERDICT_RANK.get(
             worst.get("verdict"), 1
         ):
             worst = result
     return worst
+
+
+def purposes_for_channels(channels) -> set[str]:
+    """The consent purposes a photo needs to appear on all these channels (CHANNEL_PURPOSES)."""
+    return {p for c in channels for p in CHANNEL_PURPOSES.get(c, ("social_media",))}
 
 
 def photo_findings(result: dict | None, *, label: str) -> list[dict]:
@@ -628,8 +626,13 @@ def draft_save(
     return draft
 
 
+def _approvers_for(author_id) -> list[Person]:
+    """Designated officers with in-date training who are not the author (four eyes, PAR-6)."""
+    return [p for p in officers() if p.pk != author_id and officer_gate(p).allowed]
+
+
 def _least_busy_officer(author: Person) -> Person | None:
-    candidates = [p for p in officers() if p.pk != author.pk and officer_gate(p).allowed]
+    candidates = _approvers_for(author.pk)
     if not candidates:
         return None
     load = dict(
@@ -694,9 +697,10 @@ def _headteachers() -> list[Person]:
 def _nobody_can_approve(draft: Draft, author: Person) -> None:
     """No designated officer other than the author has in-date training (PAR-6): the post waits,
     and the Headteacher and the officers are told why, so training can be booked or recorded."""
-    untrained = [p.display_name for p in officers() if p.pk != author.pk]
+    others = [p for p in officers() if p.pk != author.pk]
+    untrained = [p.display_name for p in others]
     _email(
-        _headteachers() + [p for p in officers() if p.pk != author.pk],
+        _headteachers() + others,
         "Nobody can approve a post: officer training needed",
         f"{author.display_name} has submitted a post for the school's official accounts, but no "
         "designated social media officer other than the author has in-date training, so nobody "
@@ -713,7 +717,7 @@ def _nobody_can_approve(draft: Draft, author: Person) -> None:
 
 
 def can_anyone_approve(draft: Draft) -> bool:
-    return any(p.pk != draft.author_id and officer_gate(p).allowed for p in officers())
+    return bool(_approvers_for(draft.author_id))
 
 
 def _decider(user) -> Person:

@@ -5,10 +5,8 @@ from django.core.management.base import BaseCommand
 
 from socialguard.consent import batch as batches
 from socialguard.consent.faces import PhotoError
+from socialguard.consent.photo_check import worst_verdict
 from socialguard.consent.services import PURPOSES, ConsentError, check_photo_for_purpose
-
-# The worse verdict wins when a folder or zip is checked.
-SEVERITY = {"pass": 0, "review": 1, "block": 2}
 
 
 class Command(BaseCommand):
@@ -74,7 +72,7 @@ class Command(BaseCommand):
         checked = [p["verdict"] for p in photos if p["verdict"]]
         if not checked:
             self._bad(as_json, f"No photo in {path} could be checked")
-        verdict = max(checked, key=SEVERITY.__getitem__)
+        verdict = worst_verdict(checked)  # the most cautious wins
         if as_json:
             self.stdout.write(json.dumps({"verdict": verdict, "photos": photos}))
         else:
