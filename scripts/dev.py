@@ -54,6 +54,8 @@ def run() -> None:
     socialguard = BIN / "socialguard"
     _run(socialguard, "migrate", "--noinput", "-v", "0")
     _run(socialguard, "load-demo")
+    data_dir = (ROOT / (os.environ.get("SOCIALGUARD_DATA_DIR") or "var")).resolve()
+    print(f"Emails the demo sends are files in {data_dir / 'mail'} (one .eml each).", flush=True)
     os.execv(str(socialguard), [str(socialguard), "serve"])
 
 

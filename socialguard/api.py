@@ -11,8 +11,9 @@ from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
+from socialguard.audit import context as audit_context
 from socialguard.people.permissions import has_capability
-from socialguard.people.services import api_token_user
+from socialguard.people.services import api_token_check
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +22,13 @@ class TokenAuth(HttpBearer):
     """Personal API tokens: `Authorization: Bearer sg_…`."""
 
     def authenticate(self, request, token):
-        user = api_token_user(token)
+        # Expiry, revocation and scope (people.services): refusals raise a 401/403 naming why.
+        user = api_token_check(request, token)
         if user is not None:
             request.user = user
+            # The middleware took the audit context before this ran: every event from here on
+            # carries the token's user, and which token (its public prefix) was used.
+            audit_context.set_actor(user, token=token[:10])
         return user
 
 

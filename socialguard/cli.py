@@ -5,6 +5,10 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    from socialguard.web.datadir import private_umask
+
+    # Before the settings write the keys or a command writes anything: files 0600, folders 0700.
+    private_umask()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialguard.settings")
     from django.core.management import execute_from_command_line
 

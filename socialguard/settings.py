@@ -41,7 +41,7 @@ def secret_from_env_or_file(env_name: str, filename: str, nbytes: int) -> str:
     value = os.environ.get(env_name)
     if value:
         return value
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = DATA_DIR / filename
     if not path.exists():
         # Write-then-rename so a crash never leaves a half-written key.
@@ -57,6 +57,8 @@ DEBUG = env_bool("SOCIALGUARD_DEBUG", False)
 PRODUCTION = env_bool("SOCIALGUARD_PRODUCTION", False)
 SECRET_KEY = secret_from_env_or_file("SOCIALGUARD_SECRET_KEY", "secret.key", 50)
 MASTER_KEY = secret_from_env_or_file("SOCIALGUARD_MASTER_KEY", "master.key", 32)
+# Seals the audit chain (HMAC): kept outside the database, so the chain cannot be recomputed.
+AUDIT_KEY = secret_from_env_or_file("SOCIALGUARD_AUDIT_KEY", "audit.key", 32)
 POLICY_PACK = os.environ.get("SOCIALGUARD_POLICY_PACK") or str(
     BASE_DIR / "policy" / "packs" / "st-martins.toml"
 )
@@ -98,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "socialguard.web.middleware.RequestIdMiddleware",
+    "socialguard.web.logs.LogContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "socialguard.web.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -159,11 +162,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout (django-axes): five failures for one username lock it for 15 minutes.
+# Lockout (django-axes): five failures for one username *from one address* lock that pair for
+# 15 minutes. By username alone, an outsider could lock the DSL out at school; by address alone,
+# one pupil could lock out the whole staff (a school shares one public address).
 AXES_FAILURE_LIMIT = env_int("SOCIALGUARD_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SOCIALGUARD_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# A school's staff share one public IP address: locking by IP would lock everyone out at once.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -188,6 +192,13 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+else:
+    # The demo runs on http://: `check --deploy` says once that SOCIALGUARD_PRODUCTION is off
+    # (socialguard.W004), instead of Django's four warnings about the settings it turns on.
+    SILENCED_SYSTEM_CHECKS = [
+        *globals().get("SILENCED_SYSTEM_CHECKS", []),
+        *("security.W004", "security.W008", "security.W012", "security.W016"),
+    ]
 
 OTP_TOTP_ISSUER = "SocialGuard"
 
@@ -208,8 +219,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
+# Storage (collectstatic included) sets these modes itself, whatever the umask: private too.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("SOCIALGUARD_UPLOAD_MAX_MB", 25) * 1024 * 1024
+# The most pixels an image may have (evidence, photo checks, drafts); see socialguard/web/images.py.
+MAX_IMAGE_MEGAPIXELS = env_int("SOCIALGUARD_MAX_IMAGE_MEGAPIXELS", 50)
 # A non-file request body: the API takes evidence as base64 in JSON, a third larger than the file,
 # so the body may be that big (plus room for the other fields), and no bigger.
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES * 4 // 3 + 1024 * 1024
@@ -237,20 +253,29 @@ if EMAIL_URL:
     EMAIL_USE_SSL = _email.scheme == "smtps"
     EMAIL_USE_TLS = _email.scheme == "submission"
 else:
+    # No mail server yet (the demo, a first install): one .eml file per email in DATA_DIR/mail,
+    # never the server log. `socialguard check --deploy` warns until EMAIL_URL is set.
     EMAIL_BACKEND = os.environ.get(
-        "SOCIALGUARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        "SOCIALGUARD_EMAIL_BACKEND", "socialguard.web.mail.FileEmailBackend"
     )
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("SOCIALGUARD_FROM_EMAIL", "SocialGuard <socialguard@localhost>")
 
-# Logs carry no personal data: request ids and event names only.
+# Logs carry no personal data: request ids, URL names, exception types and frames, never a path,
+# a query, an exception's message or an email address (socialguard/web/logs.py). Django's own
+# loggers lose Django's default handlers (which print the path and, with ADMINS set, email the
+# request with its POST data).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"private": {"()": "socialguard.web.logs.PrivateFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "private"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SOCIALGUARD_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # No handlers of their own: Django's records reach the root's private handler only.
+        "django": {"handlers": [], "level": "INFO"},
         "django.request": {"level": "ERROR"},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }

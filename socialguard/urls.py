@@ -34,6 +34,7 @@ urlpatterns = [
         policy_views.acknowledgement_reminders,
         name="policy_acknowledgement_reminders",
     ),
+    path("people/lockouts/", people_views.lockouts, name="people_lockouts"),
     path("people/", people_views.people_list, name="people"),
     path("people/import/", people_views.people_import, name="people_import"),
     path("people/import/<int:job_id>/", people_views.people_import_job, name="people_import_job"),

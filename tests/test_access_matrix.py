@@ -16,6 +16,8 @@ ACCOUNT_ROLES = sorted(get_pack().account_roles())
 def _entries():
     entries, builders = {}, []
     for module_info in pkgutil.iter_modules(tests.__path__):
+        if not module_info.ispkg:
+            continue
         try:
             module = importlib.import_module(f"tests.{module_info.name}.access")
         except ModuleNotFoundError:

@@ -4,9 +4,11 @@ from django.db import models
 class AuditEvent(models.Model):
     """One link of the append-only, hash-chained audit trail.
 
-    The table refuses UPDATE and DELETE at the database (triggers in migration 0002), so
-    the trail can only grow; `hash` covers every field and `previous_hash`, so any edit,
-    deletion, insertion or reordering breaks the chain and `socialguard audit-verify` finds it.
+    The table refuses UPDATE and DELETE (triggers in migration 0002) and, on PostgreSQL, TRUNCATE
+    (0003), so the trail can only grow. `hash` seals every field and `previous_hash`: an
+    HMAC-SHA256 under the audit key kept outside the database (hash version 2), or, for events
+    written before the chain was keyed, a plain SHA-256 (version 1). Any edit, deletion,
+    insertion, reordering or recomputation breaks the chain and `socialguard audit-verify` finds it.
     """
 
     created_at = models.DateTimeField()
@@ -19,6 +21,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    hash_version = models.PositiveSmallIntegerField(default=1)
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["id"]

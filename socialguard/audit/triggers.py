@@ -23,6 +23,26 @@ FOR EACH ROW EXECUTE FUNCTION socialguard_refuse_change();
 """
 
 
+POSTGRES_TRUNCATE_TEMPLATE = """
+DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+FOR EACH STATEMENT EXECUTE FUNCTION socialguard_refuse_change();
+"""
+
+
+def no_truncate_sql(vendor: str, table: str) -> list[str]:
+    """TRUNCATE fires no row trigger: PostgreSQL needs a statement trigger (SQLite has none)."""
+    if vendor != "postgresql":
+        return []
+    return [POSTGRES_FUNCTION, POSTGRES_TRUNCATE_TEMPLATE.format(table=table)]
+
+
+def drop_no_truncate_sql(vendor: str, table: str) -> list[str]:
+    if vendor != "postgresql":
+        return []
+    return [f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};"]
+
+
 def append_only_sql(vendor: str, table: str, operations=("update", "delete")) -> list[str]:
     statements = []
     if vendor == "postgresql":

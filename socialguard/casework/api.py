@@ -15,7 +15,7 @@ from socialguard.people.permissions import get_object_for_user, user_person
 from socialguard.policy.pack import get_pack
 
 from . import services
-from .models import Case, CaseParty
+from .models import Case, CaseParty, PossibleMatch
 from .permissions import visible_cases
 from .vault import EvidenceRefused
 
@@ -74,6 +74,7 @@ class CaseDetailOut(CaseOut):
     actions: list[ActionOut]
     evidence: list[dict]
     chronology: list[dict]
+    possible_matches: list[dict]
 
 
 class ReportOut(Schema):
@@ -90,6 +91,10 @@ class EvidenceIn(Schema):
     may_be_indecent: bool | None = None
     physical_location: str = ""
     held_by: str = ""
+
+
+class MatchDecisionIn(Schema):
+    decision: str = ""
 
 
 class ActionDoneIn(Schema):
@@ -225,9 +230,38 @@ def get_case(request, reference: str):
                 {"at": ev.at, "by": ev.actor_label, "kind": ev.kind, "text": ev.text}
                 for ev in case.events.all()
             ],
+            "possible_matches": [_match_out(m) for m in case.possible_matches.all()],
         }
     )
     return out
+
+
+def _match_out(match: PossibleMatch) -> dict:
+    return {
+        "id": match.pk,
+        "typed": match.party.name if match.party else "",
+        "part": match.party.part if match.party else "",
+        "source": match.source,
+        "person": services.person_label(match.person),
+        "state": match.state,
+    }
+
+
+@router.post(
+    "/{reference}/matches/{match_id}",
+    response=dict,
+    summary="Confirm a possible match for a typed name, or rule it out (PRIN-a)",
+)
+def decide_match(request, reference: str, match_id: int, payload: MatchDecisionIn):
+    case = _case_for(request, reference)
+    check_text(payload, {"decision": 10})
+    match = case.possible_matches.filter(pk=match_id).first()
+    if match is None:
+        raise HttpError(404, "Not found")
+    if payload.decision not in ("confirm", "reject"):
+        raise HttpError(400, "decision: give confirm or reject")
+    match = services.case_match_decide(match=match, user=request.user, decision=payload.decision)
+    return _match_out(match)
 
 
 @router.post("/{reference}/evidence", response={201: dict}, summary="Add evidence (base64 file)")

@@ -1,19 +1,24 @@
 import re
 
 from django import forms
+from django.core import signing
 from django.urls import reverse, reverse_lazy
 
+from socialguard.people.matching import possible_people
 from socialguard.people.models import Person
 from socialguard.policy.pack import get_pack
 
 from .models import Case, CaseParty
 from .packdata import casework_config
-from .services import size_limit_text
+from .services import person_label, size_limit_text
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 PERSON_REF = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9._-]{0,63})\)\s*$")
 INVOLVED_ROWS = 3
+PICK_SALT = "socialguard.casework.people-pick"
+PICK_MAX_AGE = 24 * 3600
+NOT_LINKED = "Not linked to the directory: we will check this name against the directory."
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -49,6 +54,57 @@ def resolve_person(text: str) -> Person | None:
     if not match:
         return None
     return Person.objects.filter(external_id=match.group(1), is_active=True).first()
+
+
+def pick_token(person: Person) -> str:
+    """What the typeahead gives the form for a suggestion instead of an external id: a signed,
+    short-lived reference that only this server can read back."""
+    return signing.dumps(person.pk, salt=PICK_SALT)
+
+
+def resolve_pick(token: str, text: str) -> Person | None:
+    """The person picked from the suggestions, if the token is ours and the visible name still
+    names them (a pick edited into another name is not a link: the typed name is checked)."""
+    if not token or not (text or "").strip():
+        return None
+    try:
+        pk = signing.loads(token, salt=PICK_SALT, max_age=PICK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(pk, int) or pk not in possible_people(text):
+        return None
+    return Person.objects.filter(pk=pk, is_active=True).first()
+
+
+def link_person(text: str, token: str = "") -> Person | None:
+    return resolve_pick(token, text) or resolve_person(text)
+
+
+def _name_widget(name: str, pick: str, hx_url) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={
+            "list": "sg-people",
+            "autocomplete": "off",
+            "hx-get": hx_url,
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#sg-people",
+            "hx-swap": "innerHTML",
+            "name": name,
+            "data-sg-pick": f"id_{pick}",
+            "data-sg-pick-status": f"id_{name}-link",
+        }
+    )
+
+
+def linked_label(form, name_field: str, pick_field: str) -> str:
+    """The line under a name field: which directory entry, if any, the name is linked to."""
+    if not form.is_bound:
+        return ""
+    text = (form.data.get(form.add_prefix(name_field)) or "").strip()
+    if not text:
+        return ""
+    person = link_person(text, form.data.get(form.add_prefix(pick_field)) or "")
+    return f"Linked to: {person_label(person)}" if person else NOT_LINKED
 
 
 class EvidenceFieldsMixin:
@@ -142,17 +198,12 @@ class ReportForm(forms.Form):
                 required=False,
                 max_length=200,
                 help_text="Start typing a name from the directory, or write a name or description.",
-                widget=forms.TextInput(
-                    attrs={
-                        "list": "sg-people",
-                        "autocomplete": "off",
-                        "hx-get": reverse("casework:people_search"),
-                        "hx-trigger": "input changed delay:300ms",
-                        "hx-target": "#sg-people",
-                        "hx-swap": "innerHTML",
-                        "name": f"involved_{i}_name",
-                    }
+                widget=_name_widget(
+                    f"involved_{i}_name", f"involved_{i}_pick", reverse("casework:people_search")
                 ),
+            )
+            self.fields[f"involved_{i}_pick"] = forms.CharField(
+                required=False, max_length=500, widget=forms.HiddenInput
             )
             self.fields[f"involved_{i}_part"] = forms.ChoiceField(
                 label="Their part",
@@ -167,7 +218,13 @@ class ReportForm(forms.Form):
 
     def involved_rows(self):
         return [
-            (self[f"involved_{i}_name"], self[f"involved_{i}_part"], self[f"involved_{i}_kind"])
+            {
+                "name": self[f"involved_{i}_name"],
+                "pick": self[f"involved_{i}_pick"],
+                "part": self[f"involved_{i}_part"],
+                "kind": self[f"involved_{i}_kind"],
+                "linked": linked_label(self, f"involved_{i}_name", f"involved_{i}_pick"),
+            }
             for i in range(1, INVOLVED_ROWS + 1)
         ]
 
@@ -182,7 +239,7 @@ class ReportForm(forms.Form):
             if not part:
                 self.add_error(f"involved_{i}_part", f"Choose the part of person involved {i}")
                 continue
-            person = resolve_person(name)
+            person = link_person(name, cleaned.get(f"involved_{i}_pick") or "")
             parties.append(
                 {
                     "person": person,
@@ -322,22 +379,20 @@ class PartyForm(forms.Form):
         label="Person",
         max_length=200,
         help_text="From the directory, or a name or description.",
-        widget=forms.TextInput(
-            attrs={
-                "list": "sg-people",
-                "autocomplete": "off",
-                "hx-get": reverse_lazy("casework:people_search"),
-                "hx-trigger": "input changed delay:300ms",
-                "hx-target": "#sg-people",
-                "hx-swap": "innerHTML",
-            }
-        ),
+        widget=_name_widget("name", "pick", reverse_lazy("casework:people_search")),
         error_messages={"required": "Name the person"},
     )
+    pick = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
     part = forms.ChoiceField(label="Their part", choices=CaseParty.PARTS)
     kind = forms.ChoiceField(
         label="If not in the directory: who are they?", choices=CaseParty.KINDS, required=False
     )
+
+    def linked(self) -> str:
+        return linked_label(self, "name", "pick")
+
+    def person(self) -> Person | None:
+        return link_person(self.cleaned_data["name"], self.cleaned_data.get("pick") or "")
 
 
 class LinkForm(forms.Form):

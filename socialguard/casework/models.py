@@ -150,6 +150,48 @@ class CaseParty(models.Model):
         return self.person.full_name if self.person else self.name
 
 
+class PossibleMatch(models.Model):
+    """Someone in the directory who may be the person a typed name means (PRIN-a, REP-1).
+
+    Until a handler who is not named confirms or rules it out, the person is treated as named in
+    the case: left out of its routing, access, lists, notifications and actions."""
+
+    STATES = [("possible", "Possible match"), ("confirmed", "Confirmed"), ("rejected", "Ruled out")]
+    SOURCES = [("party", "Name of a person involved"), ("text", "What happened")]
+    NAMING_STATES = ("possible", "confirmed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="possible_matches")
+    party = models.ForeignKey(
+        CaseParty, null=True, blank=True, on_delete=models.CASCADE, related_name="possible_matches"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=SOURCES, default="party")
+    state = models.CharField(max_length=10, choices=STATES, default="possible")
+    created_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "party", "person"],
+                condition=models.Q(party__isnull=False),
+                name="unique_possible_match_per_party",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "person"],
+                condition=models.Q(party__isnull=True),
+                name="unique_possible_match_in_text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.person_id}:{self.state}"
+
+
 class CaseEvent(models.Model):
     """The chronology: append-only (database triggers refuse UPDATE and DELETE)."""
 

@@ -1,5 +1,7 @@
 """Who may see and handle cases: capabilities plus need-to-know per case (PRIN-a, SLT-5)."""
 
+from django.db.models import Q
+
 from socialguard.people.permissions import (
     has_capability,
     register_capability,
@@ -18,8 +20,30 @@ register_capability("cases.export", frozenset({"headteacher", "dsl"}))
 register_capability("cases.low_level", frozenset({"headteacher"}))
 
 
+def named_person_ids(case) -> set[int]:
+    """Everyone named in a case: linked to a party, or a possible match for a typed name that no
+    handler has ruled out (PRIN-a)."""
+    from .models import PossibleMatch
+
+    linked = case.parties.exclude(person=None).values_list("person_id", flat=True)
+    possible = case.possible_matches.filter(state__in=PossibleMatch.NAMING_STATES)
+    return set(linked) | set(possible.values_list("person_id", flat=True))
+
+
+def cases_naming(person):
+    """The ids of the cases a person is named in, or may be (a subquery for .exclude(pk__in=))."""
+    from .models import Case, CaseParty, PossibleMatch
+
+    linked = CaseParty.objects.filter(person=person).values("case_id")
+    possible = PossibleMatch.objects.filter(
+        person=person, state__in=PossibleMatch.NAMING_STATES
+    ).values("case_id")
+    return Case.objects.filter(Q(pk__in=linked) | Q(pk__in=possible)).values("pk")
+
+
+@enforces("PRIN-a")
 def is_named_in_case(person, case) -> bool:
-    return person is not None and case.parties.filter(person=person).exists()
+    return person is not None and person.pk in named_person_ids(case)
 
 
 @enforces("PRIN-a", "SLT-5")
@@ -44,6 +68,11 @@ def can_export_case(user, case) -> bool:
     return has_capability(user, "cases.export") and can_view_case(user, case)
 
 
+def can_decide_match(user, match) -> bool:
+    """A handler who may see the case and is not named in it confirms or rules out a match."""
+    return can_view_case(user, match.case)
+
+
 def can_view_evidence(user, evidence) -> bool:
     return can_view_case(user, evidence.case)
 
@@ -57,10 +86,17 @@ def visible_cases(user):
         return Case.objects.none()
     return (
         Case.objects.filter(audience__role__in=user_roles(user))
-        .exclude(parties__person=person)
+        .exclude(pk__in=cases_naming(person))
         .distinct()
     )
 
 
-register_object_rule("casework.case", can_view_case)
-register_object_rule("casework.evidence", can_view_evidence)
+def visible_evidence(user):
+    """Evidence a user may see, as a queryset (the same rule as can_view_evidence)."""
+    from .models import Evidence
+
+    return Evidence.objects.filter(case__in=visible_cases(user).values("pk"))
+
+
+register_object_rule("casework.case", can_view_case, visible=visible_cases)
+register_object_rule("casework.evidence", can_view_evidence, visible=visible_evidence)

@@ -18,11 +18,13 @@ from django.urls import reverse
 
 from socialguard import clock
 from socialguard.audit.services import audit_record
+from socialguard.people.matching import TITLES, DirectoryIndex, fold, possible_people, role_words
 from socialguard.people.models import Person
+from socialguard.people.permissions import user_person
 from socialguard.policy.pack import get_pack
 from socialguard.policy.trace import enforces
 
-from . import vault
+from . import uploads, vault
 from .models import (
     Case,
     CaseAction,
@@ -34,8 +36,10 @@ from .models import (
     Evidence,
     EvidenceKey,
     EvidenceShred,
+    PossibleMatch,
 )
 from .packdata import ActionTemplate, casework_config
+from .permissions import named_person_ids
 
 logger = logging.getLogger("socialguard.casework")
 
@@ -136,7 +140,46 @@ def _hours(name: str) -> timedelta:
 
 
 def _named_ids(case: Case) -> set[int]:
-    return set(case.parties.exclude(person=None).values_list("person_id", flat=True))
+    """Linked parties and possible matches not ruled out: all are kept away from the case."""
+    return named_person_ids(case)
+
+
+def person_label(person: Person) -> str:
+    """What a reporter or handler needs to tell people apart: "Mr David Okafor, Headteacher",
+    "Amy Lee, Year 7". Never an external id, a date of birth or a UPN."""
+    pack = get_pack()
+    name = f"{person.title} {person.full_name}".strip()
+    roles = set(person.role_ids)
+    if roles & casework_config().pupil_roles and person.year_group:
+        year = person.year_group
+        return f"{name}, {'Year ' + year if year.isdigit() else year}"
+    role = next((r for r in pack.roles if r in roles), None)
+    return f"{name}, {pack.role_label(role)}" if role else name
+
+
+def people_suggest(query: str, limit: int = 10) -> list[Person]:
+    """Suggestions for a name being typed: the holders of a role it names ("the head"), then
+    people whose names contain every word typed (titles and a picked label's ", role" ignored)."""
+    query = query.split(",")[0]
+    roles = DirectoryIndex.build([], role_words(get_pack())).match_name(query).roles
+    terms = [t for t in query.split() if fold(t).strip(".") not in TITLES][:3]
+    found: list[Person] = []
+    if roles:
+        found = list(
+            Person.objects.filter(is_active=True, roles__role__in=roles)
+            .distinct()
+            .order_by("family_name", "given_name")[:limit]
+        )
+    if terms and len(found) < limit:
+        people = Person.objects.filter(is_active=True).exclude(pk__in=[p.pk for p in found])
+        for term in terms:
+            people = people.filter(
+                Q(given_name__icontains=term)
+                | Q(family_name__icontains=term)
+                | Q(preferred_name__icontains=term)
+            )
+        found += list(people.order_by("family_name", "given_name")[: limit - len(found)])
+    return found
 
 
 def holders(role: str, exclude: set[int] = frozenset()) -> list[Person]:
@@ -209,14 +252,19 @@ def working_day_deadline(start: datetime, days: int) -> datetime:
 # ---------------------------------------------------------------- routing
 
 
-def compute_route(category_id: str, parties: list[CaseParty]) -> tuple[list[str], bool]:
-    """REP-1 with KCSIE: about the Headteacher → proprietor; about staff → Headteacher; else the category."""
+def compute_route(
+    category_id: str, parties: list[CaseParty], subjects: list[Person] = ()
+) -> tuple[list[str], bool]:
+    """REP-1 with KCSIE: about the Headteacher → proprietor; about staff → Headteacher; else the category.
+
+    `subjects`: people who may be the alleged perpetrator (possible matches for a typed name): if
+    any of them is the Headteacher, the concern goes the Headteacher's route (PRIN-a)."""
     config = casework_config()
     category = get_pack().categories[category_id]
     perpetrators = [p for p in parties if p.part == "alleged_perpetrator"]
     about_head = any(
         p.person is not None and "headteacher" in p.person.role_ids for p in perpetrators
-    )
+    ) or any("headteacher" in person.role_ids for person in subjects)
     if about_head:
         return list(config.headteacher_allegation_route), True
     if any(_party_is_staff(p) for p in perpetrators):
@@ -312,6 +360,7 @@ def _check_upload(upload: Upload) -> str:
         raise vault.EvidenceRefused(
             f"The file is larger than {size_limit_text()}: upload a smaller file"
         )
+    uploads.refuse_oversized_image(upload.content)
     return vault.sniff(upload.content)
 
 
@@ -410,14 +459,19 @@ def case_report(
             due_at=now + _hours("case"),
         )
         for spec in parties or []:
-            _party_create(case, **spec)
+            party = _party_create(case, **spec)
+            if party.person_id is None:
+                _matches_record(case, text=party.name, party=party, user=user)
+        _matches_record(case, text=case.what_happened, user=user)
         if (
             reporter is not None
             and reporter_is_victim
             and not case.parties.filter(person=reporter).exists()
         ):
             _party_create(case, person=reporter, part="victim")
-        route, about_head = compute_route(category, list(case.parties.select_related("person")))
+        route, about_head = compute_route(
+            category, list(case.parties.select_related("person")), _possible_subjects(case)
+        )
         case.route, case.about_headteacher = route, about_head
         case.save(update_fields=["route", "about_headteacher"])
         _set_audience(case, route)
@@ -474,6 +528,204 @@ def _party_create(
     return CaseParty.objects.create(
         case=case, person=person, name=name.strip()[:200], kind=kind, part=part
     )
+
+
+# ---------------------------------------------------------------- typed names (PRIN-a)
+
+MATCHES_LISTED = 12  # the chronology names this many possible matches, then counts the rest
+
+
+def _names(people) -> str:
+    labels = [person_label(p) for p in people[:MATCHES_LISTED]]
+    if len(people) > MATCHES_LISTED:
+        labels.append(f"{len(people) - MATCHES_LISTED} more")
+    return "; ".join(labels)
+
+
+@enforces("PRIN-a", "REP-1")
+def _matches_record(
+    case: Case, *, text: str, party: CaseParty | None = None, user=None
+) -> list[PossibleMatch]:
+    """Everyone in the directory the typed text may name becomes a possible match: treated as
+    named in the case until a handler who is not named confirms or rules it out."""
+    found = possible_people(text, prose=party is None)
+    if party is None:  # someone already linked to the case is named: no need to ask again
+        found -= set(case.parties.exclude(person=None).values_list("person_id", flat=True))
+    elif party.person_id:
+        found.discard(party.person_id)
+    existing = set(case.possible_matches.filter(party=party).values_list("person_id", flat=True))
+    now = clock.now()
+    new = [
+        PossibleMatch(
+            case=case,
+            party=party,
+            person_id=pk,
+            source="party" if party is not None else "text",
+            created_at=now,
+        )
+        for pk in sorted(found - existing)
+    ]
+    if not new:
+        return []
+    PossibleMatch.objects.bulk_create(new)
+    people = list(
+        Person.objects.filter(pk__in=[m.person_id for m in new]).prefetch_related("roles")
+    )
+    where = (
+        f"The name “{party.name}” ({party.get_part_display().lower()})"
+        if party is not None
+        else "What happened"
+    )
+    _event(
+        case,
+        "possible_match",
+        f"{where} may mean someone in the directory: {_names(people)}. Until a handler who is "
+        "not named confirms or rules out each match, they are treated as named in the case and "
+        "cannot see it (PRIN-a).",
+        user,
+    )
+    audit_record(
+        action="case.possible_matches",
+        obj=case,
+        detail={
+            "source": "party" if party is not None else "text",
+            "people": sorted(p.external_id for p in people),
+        },
+    )
+    return list(case.possible_matches.filter(party=party, person_id__in=[p.pk for p in people]))
+
+
+def _subject_parts(case: Case) -> tuple[str, ...]:
+    # A report from outside says who it is "about": that person may be the one accused.
+    return ("alleged_perpetrator", "other") if case.source == "public" else ("alleged_perpetrator",)
+
+
+def _possible_subjects(case: Case) -> list[Person]:
+    """People who may be the alleged perpetrator through a possible match not ruled out."""
+    return list(
+        Person.objects.filter(
+            pk__in=case.possible_matches.filter(
+                state__in=PossibleMatch.NAMING_STATES, party__part__in=_subject_parts(case)
+            ).values("person_id")
+        ).prefetch_related("roles")
+    )
+
+
+def _audience_roles(case: Case) -> tuple:
+    config = casework_config()
+    if case.restricted:
+        return config.restricted_roles
+    if case.staff_concern_level == "low_level":
+        return (
+            config.headteacher_allegation_route
+            if case.about_headteacher
+            else config.low_level_roles
+        )
+    return tuple(case.route)
+
+
+@enforces("REP-1", "PRIN-a")
+def _route_refresh(case: Case, bag: Mailbag, user=None) -> None:
+    """After the people named in a case change: a concern that may now (or may no longer) be about
+    the Headteacher goes the route the pack gives for that, and a lead handler who is named hands
+    the case on to the next holder."""
+    if case.category not in get_pack().categories:
+        return
+    route, about_head = compute_route(
+        case.category, list(case.parties.select_related("person")), _possible_subjects(case)
+    )
+    if about_head != case.about_headteacher:
+        case.route, case.about_headteacher = route, about_head
+        case.save(update_fields=["route", "about_headteacher"])
+        _set_audience(case, _audience_roles(case))
+        recipients, last = route_recipients(case)
+        case.lead_handler = recipients[0][0] if recipients else None
+        case.escalation_level = max(last, 0)
+        case.save(update_fields=["lead_handler", "escalation_level"])
+        roles = ", ".join(get_pack().role_label(r) for r in route)
+        _event(
+            case,
+            "rerouted",
+            f"The concern may be about the Headteacher, so it now goes to: {roles} (KCSIE)."
+            if about_head
+            else f"The concern is no longer thought to be about the Headteacher: it goes back to "
+            f"its usual route: {roles}.",
+            user,
+        )
+        _notify_recipients(case, recipients, "routed", bag)
+    elif case.lead_handler_id and case.lead_handler_id in _named_ids(case):
+        recipients, last = route_recipients(case)
+        case.lead_handler = recipients[0][0] if recipients else None
+        case.save(update_fields=["lead_handler"])
+        _event(
+            case,
+            "rerouted",
+            "The lead handler is named in the case, so it moved to the next holder (PRIN-a).",
+        )
+        _notify_recipients(case, recipients[:1], "routed", bag)
+
+
+@enforces("PRIN-a")
+def case_match_decide(*, match: PossibleMatch, user, decision: str) -> PossibleMatch:
+    """A handler who is not named confirms a possible match (the typed name is that person) or
+    rules it out (they are no longer treated as named, unless named another way)."""
+    if decision not in ("confirm", "reject"):
+        raise CaseworkError("Choose whether to confirm the match or rule it out", field="decision")
+    case = match.case
+    decider = user_person(user)
+    if decider is None or decider.pk in _named_ids(case):
+        raise CaseworkError(
+            "You are named in this case, or may be, so you cannot decide who it names (PRIN-a)"
+        )
+    bag = Mailbag()
+    with transaction.atomic():
+        match = (
+            PossibleMatch.objects.select_for_update()
+            .select_related("person", "party")
+            .get(pk=match.pk)
+        )
+        if match.state != "possible":
+            raise CaseworkError("This match has already been decided")
+        _match_decide(case, match, user, decision, bag)
+        _route_refresh(case, bag, user)
+        audit_record(
+            action=f"case.match_{'confirmed' if decision == 'confirm' else 'rejected'}",
+            obj=case,
+            detail={"match": match.pk, "person": match.person.external_id, "source": match.source},
+        )
+    bag.send()
+    return match
+
+
+def _match_decide(case: Case, match: PossibleMatch, user, decision: str, bag: Mailbag) -> None:
+    now = clock.now()
+    person, party = match.person, match.party
+    typed = f"“{party.name}”" if party is not None else "what happened"
+    match.state = "confirmed" if decision == "confirm" else "rejected"
+    match.decided_by, match.decided_at = user, now
+    match.save(update_fields=["state", "decided_by", "decided_at"])
+    if decision == "reject":
+        _event(
+            case,
+            "match_rejected",
+            f"Ruled out: {typed} does not mean {person_label(person)}.",
+            user,
+        )
+        return
+    text = f"Confirmed: {typed} means {person_label(person)}."
+    if party is None:
+        _party_create(case, part="other", person=person)
+    else:
+        party.person, party.kind = person, person_kind(person)
+        party.save(update_fields=["person", "kind"])
+        others = list(party.possible_matches.filter(state="possible").select_related("person"))
+        for other in others:
+            other.state, other.decided_by, other.decided_at = "rejected", user, now
+            other.save(update_fields=["state", "decided_by", "decided_at"])
+        if others:
+            text += f" So it does not mean: {_names([o.person for o in others])}."
+    _event(case, "match_confirmed", text, user)
+    _reassign_named_owner(case, person, bag, user)
 
 
 # ---------------------------------------------------------------- actions
@@ -671,25 +923,23 @@ def case_note_add(*, case: Case, user, text: str) -> CaseEvent:
 def case_party_add(
     *, case: Case, user, part: str, person: Person | None = None, name: str = "", kind: str = ""
 ) -> CaseParty:
-    """Name someone in the case. If they are the lead handler, the case moves on to the next holder."""
+    """Name someone in the case. A typed name is matched against the directory (PRIN-a); anyone
+    it may mean is treated as named: a named lead handler hands the case to the next holder, the
+    actions they own move on, and a concern that may be about the Headteacher goes his route."""
     bag = Mailbag()
     with transaction.atomic():
         party = _party_create(case, part=part, person=person, name=name, kind=kind)
         _event(
             case, "party_added", f"{party.label} added as {party.get_part_display().lower()}.", user
         )
-        if person is not None and case.lead_handler_id == person.pk:
-            recipients, last = route_recipients(case)
-            case.lead_handler = recipients[0][0] if recipients else None
-            case.save(update_fields=["lead_handler"])
-            _event(
-                case,
-                "rerouted",
-                "The lead handler is named in the case, so it moved to the next holder (PRIN-a).",
-            )
-            _notify_recipients(case, recipients[:1], "routed", bag)
-        if person is not None:
-            _reassign_named_owner(case, person, bag, user)
+        named = [person] if person is not None else []
+        if person is None:
+            named += [
+                m.person for m in _matches_record(case, text=party.name, party=party, user=user)
+            ]
+        _route_refresh(case, bag, user)
+        for someone in named:
+            _reassign_named_owner(case, someone, bag, user)
     bag.send()
     return party
 

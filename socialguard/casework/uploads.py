@@ -45,3 +45,18 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
 
 def use_memory_only_uploads(request) -> None:
     request.upload_handlers = [MemoryOnlyUploadHandler(request)]
+
+
+def refuse_oversized_image(content: bytes | None) -> None:
+    """EvidenceRefused for an image over the pixel limit (settings.MAX_IMAGE_MEGAPIXELS), read
+    from its header before anything decodes it (the vault's own check decodes every pixel)."""
+    from socialguard.web.images import ImageTooLarge, refuse_oversized
+
+    from .vault import EvidenceRefused
+
+    if not content:
+        return
+    try:
+        refuse_oversized(content, noun="image")
+    except ImageTooLarge as error:
+        raise EvidenceRefused(error.message) from None

@@ -23,6 +23,7 @@ urlpatterns = [
     path("<str:reference>/advance/", views.case_advance_view, name="case_advance"),
     path("<str:reference>/note/", views.case_note, name="case_note"),
     path("<str:reference>/people/", views.case_party, name="case_party"),
+    path("<str:reference>/matches/<int:match_id>/", views.case_match, name="case_match"),
     path("<str:reference>/link/", views.case_link_view, name="case_link"),
     path("<str:reference>/police-hold/", views.case_police_hold, name="case_police_hold"),
     path(

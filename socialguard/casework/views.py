@@ -1,6 +1,7 @@
 """Casework pages: thin views (permission → form → service → redirect)."""
 
 import re
+import time
 from collections import Counter
 
 from django.contrib import messages
@@ -8,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +25,7 @@ from socialguard.web.registry import HomeItem, register_home, register_nav
 from . import forms, services
 from .models import Case, CaseAction, CaseParty, Evidence
 from .packdata import casework_config
-from .permissions import can_export_case, can_view_case, visible_cases
+from .permissions import can_export_case, can_view_case, cases_naming, visible_cases
 from .uploads import use_memory_only_uploads
 from .vault import EvidenceRefused
 
@@ -94,7 +94,7 @@ def casework_home(request):
 def _own_actions(person):
     """Open actions a person owns, never on a case they are named in (PRIN-a)."""
     return CaseAction.objects.filter(owner=person, status="open").exclude(
-        case__parties__person=person
+        case__in=cases_naming(person)
     )
 
 
@@ -184,6 +184,24 @@ def _report(request):
     )
 
 
+# The directory typeahead is need-to-know: a few suggestions, enough to pick (name and role or
+# year group), for 3 letters or more, at most LOOKUPS_PER_MINUTE a minute per person, each audited.
+LOOKUPS_PER_MINUTE = 60
+SEARCH_MIN_LETTERS = 3
+SEARCH_MAX_RESULTS = 10
+
+
+def _lookup_allowed(user) -> bool:
+    key = f"casework:people-lookup:{user.pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, 120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 120)
+        count = 1
+    return count <= LOOKUPS_PER_MINUTE
+
+
 @require("cases.report")
 def people_search(request):
     query = (request.GET.get("q") or "").strip()
@@ -191,19 +209,25 @@ def people_search(request):
         query = next(
             (v for k, v in request.GET.items() if k.startswith("involved_") or k == "name"), ""
         ).strip()
-    query = forms.PERSON_REF.sub("", query).strip()
+    query = forms.PERSON_REF.sub("", query).strip()[:200]
+    if not _lookup_allowed(request.user):
+        audit_record(
+            action="people.lookup",
+            detail={"results": 0, "query_length": len(query), "refused": "rate limit"},
+        )
+        return HttpResponse(
+            "Too many directory look-ups: wait a minute, then try again.",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
     people = []
-    if len(query) >= 2:
-        terms = query.split()
-        people_qs = Person.objects.filter(is_active=True)
-        for term in terms[:3]:
-            people_qs = people_qs.filter(
-                Q(given_name__icontains=term)
-                | Q(family_name__icontains=term)
-                | Q(preferred_name__icontains=term)
-            )
-        people = list(people_qs.order_by("family_name", "given_name")[:10])
-    return render(request, "casework/_people_options.html", {"people": people})
+    if sum(c.isalpha() for c in query) >= SEARCH_MIN_LETTERS:
+        people = services.people_suggest(query, limit=SEARCH_MAX_RESULTS)
+    audit_record(
+        action="people.lookup", detail={"results": len(people), "query_length": len(query)}
+    )
+    options = [{"label": services.person_label(p), "token": forms.pick_token(p)} for p in people]
+    return render(request, "casework/_people_options.html", {"options": options})
 
 
 @require("cases.report")
@@ -270,7 +294,7 @@ def my_action_complete(request, action_id):
     person = user_person(request.user)
     action = (
         CaseAction.objects.filter(pk=action_id, owner=person)
-        .exclude(case__parties__person=person)
+        .exclude(case__in=cases_naming(person))
         .select_related("case")
         .first()
         if person
@@ -375,6 +399,12 @@ def _detail_context(request, case: Case, **forms_in) -> dict:
         "case": case,
         "category": pack.categories.get(case.category),
         "parties": case.parties.select_related("person"),
+        "possible_matches": [
+            {"match": m, "label": services.person_label(m.person)}
+            for m in case.possible_matches.select_related("person", "party").prefetch_related(
+                "person__roles"
+            )
+        ],
         "events": case.events.all(),
         "actions": case.actions.select_related("owner"),
         "evidence": evidence,
@@ -521,7 +551,7 @@ def case_party(request, reference):
     form = forms.PartyForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        person = forms.resolve_person(data["name"])
+        person = form.person()
         try:
             services.case_party_add(
                 case=case,
@@ -541,6 +571,27 @@ def case_party(request, reference):
                 return redirect("casework:case_list")
             return _done(request, case, "Person added")
     return _render_detail(request, case, status=400, party_form=form)
+
+
+@require("cases.handle")
+def case_match(request, reference, match_id):
+    """Confirm a possible match for a typed name, or rule it out (PRIN-a)."""
+    case = _case(request, reference)
+    match = case.possible_matches.filter(pk=match_id).first()
+    if match is None:
+        raise Http404
+    if (early := _post_only(request, case)) is not None:
+        return early
+    decision = request.POST.get("decision", "")
+    try:
+        services.case_match_decide(match=match, user=request.user, decision=decision)
+    except services.CaseworkError as exc:
+        return _render_detail(request, case, status=400, error=str(exc))
+    done = "Match confirmed" if decision == "confirm" else "Match ruled out"
+    if not can_view_case(request.user, case):
+        messages.success(request, f"{done}. The case has moved to the people it now goes to.")
+        return redirect("casework:case_list")
+    return _done(request, case, done)
 
 
 @require("cases.handle")

@@ -31,7 +31,11 @@ class PhotoCheckOut(Schema):
 def check_photo(request):
     """Check a photo before it is published: multipart upload with the photo in `file` (or
     `photo`) and the `purpose` (internal, print, website, social_media, press; default
-    social_media). Verdict pass | review | block, with every face found."""
+    social_media). Verdict pass | review | block, with every face found. Those who keep the
+    consent register (and the safeguarding roles) get each face's external_id, status
+    (consented | no_consent | restricted | unknown) and distance; anyone else gets the boxes
+    only: external_id and distance null, status consented | not_allowed | unknown, where
+    not_allowed is a child on the restricted list or without consent alike."""
     require_capability(request, "consent.check_photo")
     upload = request.FILES.get("file") or request.FILES.get("photo")
     if upload is None:
@@ -43,7 +47,8 @@ def check_photo(request):
         )
     except (services.ConsentError, PhotoError) as exc:
         raise HttpError(400, getattr(exc, "message", str(exc))) from exc
-    return {"verdict": result["verdict"], "faces": result["faces"]}
+    # Without access to the consent register: the verdict and the boxes only (IMG-3).
+    return services.photo_result_for(request.user, result)
 
 
 @router.get("/people/{external_id}")

@@ -198,13 +198,7 @@ def zip_photos(
 
 
 def _thumbnail(data: bytes, found: list[dict]) -> tuple[str, list[dict]]:
-    image = faces.load_image(data)
-    scale = min(1.0, THUMB_SIDE / max(image.size))
-    if scale < 1.0:
-        image = image.resize(
-            (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-            Image.Resampling.LANCZOS,
-        )
+    image, scale = faces.load_scaled(data, max_pixels=THUMB_SIDE * THUMB_SIDE, max_side=THUMB_SIDE)
     out = io.BytesIO()
     image.convert("RGB").save(out, format="JPEG", quality=85)
     boxes = [{**f, "box": [round(v * scale) for v in f["box"]]} for f in found]  # names stay ids

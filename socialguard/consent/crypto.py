@@ -37,6 +37,40 @@ def decrypt(blob: bytes, *, info: bytes, associated: bytes) -> bytes:
     return _aead(info).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], associated)
 
 
+# A sealed file: a random 256-bit key for this file alone, wrapped (AES-256-GCM) by the key
+# derived for `info`; then the file encrypted with it. Layout: version, wrap nonce, wrapped key,
+# nonce, ciphertext. Deleting the file crypto-shreds it.
+SEAL_VERSION = b"\x01"
+_WRAPPED_KEY_BYTES = 32 + 16
+
+
+def seal(data: bytes, *, info: bytes, associated: bytes) -> bytes:
+    data_key = AESGCM.generate_key(bit_length=256)
+    wrap_nonce, nonce = os.urandom(NONCE_BYTES), os.urandom(NONCE_BYTES)
+    wrapped = _aead(info).encrypt(wrap_nonce, data_key, associated)
+    return (
+        SEAL_VERSION
+        + wrap_nonce
+        + wrapped
+        + nonce
+        + AESGCM(data_key).encrypt(nonce, data, associated)
+    )
+
+
+def unseal(blob: bytes, *, info: bytes, associated: bytes) -> bytes:
+    """The file sealed by `seal`. cryptography.exceptions.InvalidTag when it was changed, moved
+    to another name or sealed with another master key; ValueError when it is not sealed at all."""
+    blob = bytes(blob)
+    header = 1 + NONCE_BYTES + _WRAPPED_KEY_BYTES + NONCE_BYTES
+    if len(blob) < header + 16 or blob[:1] != SEAL_VERSION:
+        raise ValueError("not a sealed file")
+    wrap_nonce = blob[1 : 1 + NONCE_BYTES]
+    wrapped = blob[1 + NONCE_BYTES : 1 + NONCE_BYTES + _WRAPPED_KEY_BYTES]
+    nonce = blob[header - NONCE_BYTES : header]
+    data_key = _aead(info).decrypt(wrap_nonce, wrapped, associated)
+    return AESGCM(data_key).decrypt(nonce, blob[header:], associated)
+
+
 EMBEDDINGS = b"consent-embeddings"
 PHOTOS = b"consent-photos"
 

@@ -22,6 +22,7 @@ import pillow_heif
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from socialguard.consent.face_network import CHIP_PADDING, CHIP_SIZE, FaceNetwork
+from socialguard.web import images
 
 pillow_heif.register_heif_opener()
 Image.init()  # registers every plugin, so `formats=` below knows WebP
@@ -78,8 +79,18 @@ MAX_DETECTION_UPSCALE = 2.0
 EDGE_MIRROR = 0.1
 MIN_VISIBLE_FRACTION = 0.4
 
-# Pillow's own decompression-bomb limit, enforced as an error rather than a warning.
+# Pillow's own decompression-bomb limit, enforced as an error rather than a warning. The school's
+# limit (settings.MAX_IMAGE_MEGAPIXELS, socialguard.web.images) is lower and is checked with it.
 MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+
+# Faces are found and described in a copy of the photo of at most this many pixels: a JPEG is
+# decoded already reduced (the decoder's DCT scaling), so finding the faces in an 88-megapixel
+# JPEG takes about 200 MB instead of 865 MB, and a 12-megapixel one about 150 MB
+# (benchmarks/bench_photo_memory.py). Boxes are given in the photo's own pixels. A 12-megapixel
+# phone photo is analysed at full size, as before.
+ANALYSIS_PIXELS = 12_000_000
+# Faces described by the network at once (see detect_and_embed).
+EMBED_BATCH = 4
 
 # Multi-picture JPEGs from phones open as "MPO" through the JPEG plugin.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
@@ -161,47 +172,80 @@ def load_image(data: bytes) -> Image.Image:
         raise PhotoError(_DAMAGED) from error
 
 
+def load_scaled(
+    data: bytes, *, max_pixels: int = ANALYSIS_PIXELS, max_side: int | None = None
+) -> tuple[Image.Image, float]:
+    """The photo upright in RGB, at most ``max_pixels`` (and ``max_side`` px on its longer side),
+    decoded already reduced where the format allows; and its scale: pixels of the returned
+    image per pixel of the photo (1.0 when it was small enough)."""
+    image, full_size = _open_sized(data, max_pixels=max_pixels, max_side=max_side)
+    # Reduced first, then turned and converted: no full-size copy beside the decoded photo.
+    image = images.fit(image, max_pixels)
+    try:
+        ImageOps.exif_transpose(image, in_place=True)
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+    except (OSError, ValueError, SyntaxError) as error:
+        raise PhotoError(_DAMAGED) from error
+    if max_side and max(image.size) > max_side:
+        factor = max_side / max(image.size)
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    # Uniform scaling, so the longer sides correspond whatever the EXIF rotation was.
+    return image, max(image.size) / max(full_size)
+
+
 def _open(data: bytes) -> Image.Image:
-    """Open and decode, refusing what is not a still photo of a size we accept."""
+    return _open_sized(data)[0]
+
+
+def _open_sized(
+    data: bytes, *, max_pixels: int | None = None, max_side: int | None = None
+) -> tuple[Image.Image, tuple[int, int]]:
+    """Open and decode, refusing what is not a still photo of a size we accept; with
+    ``max_pixels`` or ``max_side``, a JPEG is decoded reduced. Also returns the full size."""
     if not data:
         raise PhotoError("The file is empty.")
     try:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except Image.DecompressionBombError as error:
-        raise PhotoError(_too_large_message()) from error
+        raise PhotoError(images.bomb_error(error).message) from error
     except UnidentifiedImageError as error:
         raise PhotoError(
             f"This file is not a photo we can read. Upload a {_FORMAT_NAMES} image."
         ) from error
     except (OSError, ValueError, SyntaxError) as error:
         raise PhotoError(_DAMAGED) from error
-    # Checked before decoding the pixels; Pillow itself only warns up to twice this size.
-    if image.width * image.height > MAX_IMAGE_PIXELS:
-        raise PhotoError(_too_large_message(image.width * image.height))
+    # Checked on the header, before decoding the pixels; Pillow itself only warns up to twice
+    # its own limit, and the school's limit is lower.
+    try:
+        images.check_pixels(image.width, image.height, limit=MAX_IMAGE_PIXELS)
+    except images.ImageTooLarge as error:
+        raise PhotoError(error.message) from None
     # Only the first frame would be checked; a child in a later frame would be missed.
     if getattr(image, "is_animated", False) and image.format not in ("MPO", "HEIF"):
         raise PhotoError(
             "Animated images cannot be checked for faces. Upload each picture as a still photo."
+        )
+    full_size = image.size
+    if max_side and max(full_size) > max_side:
+        max_pixels = min(
+            max_pixels or full_size[0] * full_size[1],
+            int(full_size[0] * full_size[1] * (max_side / max(full_size)) ** 2),
         )
     # WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is
     # imported; a truncated photo must still be refused, not checked with its bottom half grey.
     previous = ImageFile.LOAD_TRUNCATED_IMAGES
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
+        if max_pixels:
+            images.reduce_on_load(image, max_pixels)
         image.load()
     except (OSError, ValueError, SyntaxError) as error:
         raise PhotoError(_DAMAGED) from error
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = previous
-    return image
-
-
-def _too_large_message(pixels: int | None = None) -> str:
-    size = f" ({pixels / 1e6:.0f} megapixels)" if pixels else ""
-    return (
-        f"The photo is too large to check{size}; the limit is "
-        f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels. Resize it and upload it again."
-    )
+    return image, full_size
 
 
 def strip_metadata(data: bytes) -> bytes:
@@ -293,7 +337,14 @@ def detect_and_embed(image: Image.Image | np.ndarray) -> list[Face]:
     for (x, y, w, h), _score in detections:
         shapes.append(models.shape_predictor(pixels, dlib.rectangle(x, y, x + w, y + h)))
     chips = np.stack(dlib.get_face_chips(pixels, shapes, CHIP_SIZE, CHIP_PADDING))
-    embeddings = models.network.embed(chips)
+    # A few faces at a time: the network's working memory grows with the faces it is given, so
+    # a class photo costs no more than a portrait (benchmarks/bench_photo_memory.py).
+    embeddings = np.concatenate(
+        [
+            models.network.embed(chips[start : start + EMBED_BATCH])
+            for start in range(0, len(chips), EMBED_BATCH)
+        ]
+    )
     return [
         Face(box=box, embedding=embedding, score=score)
         for (box, score), embedding in zip(detections, embeddings, strict=True)
@@ -301,7 +352,26 @@ def detect_and_embed(image: Image.Image | np.ndarray) -> list[Face]:
 
 
 def embed_photo(data: bytes) -> list[Face]:
-    return detect_and_embed(load_image(data))
+    """Every face in the photo, found in a copy of at most ANALYSIS_PIXELS (so the memory one
+    photo costs is bounded), with boxes in the photo's own pixels."""
+    image, scale = load_scaled(data)
+    found = detect_and_embed(image)
+    if scale == 1.0:
+        return found
+    width, height = round(image.width / scale), round(image.height / scale)
+    return [
+        Face(
+            box=_clip(
+                (x / scale, y / scale, (x + w) / scale, (y + h) / scale),
+                width,
+                height,
+            ),
+            embedding=face.embedding,
+            score=face.score,
+        )
+        for face in found
+        for x, y, w, h in [face.box]
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

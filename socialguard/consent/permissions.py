@@ -15,8 +15,11 @@ RESTRICTED_LIST_ROLES = OFFICERS | SAFEGUARDING
 RESTRICTED_MANAGE_ROLES = SAFEGUARDING
 # Face enrolment (biometric processing): the officers and the DSL only.
 ENROL_ROLES = OFFICERS | {"dsl", "deputy_dsl"}
-# Names on a checked photo: the officers, the DSL and the Headteacher.
-NAMES_ROLES = OFFICERS | SAFEGUARDING
+# Who is in a checked photo (names, external ids, which face is on the restricted list, match
+# distances): those who keep the consent register (the officers, the DSL, the Headteacher, the
+# deputy DSL and the Data Protection Lead) and the pack's safeguarding roles (the proprietor too).
+# Everyone else gets the verdict and the boxes only (IMG-3; photo_check.redact).
+NAMES_ROLES = REGISTRY_ROLES | frozenset(get_pack().safeguarding_roles())
 
 register_capability("consent.view", REGISTRY_ROLES)
 register_capability("consent.manage", REGISTRY_ROLES)
@@ -32,7 +35,11 @@ register_capability("consent.own", "*")
 
 
 def can_see_names(user) -> bool:
+    """Who is in a checked photo: names, external ids and the restricted/no-consent status."""
     return has_capability(user, "consent.names")
+
+
+can_see_identities = can_see_names
 
 
 def can_see_restricted_reason(user) -> bool:

@@ -8,6 +8,11 @@ Each face gets one status:
   purpose;
 - unknown: anything else. A person must review it: a restricted child without biometric
   consent is never enrolled, so only a human can spot them.
+
+Only those who keep the consent register (and the safeguarding roles) see that answer in full.
+Anyone else gets ``redact(result)``: the verdict and the boxes, external_id and distance null,
+and restricted and no_consent both reported as not_allowed, so the restricted list cannot be
+read off the photo check (permissions.can_see_identities).
 """
 
 from __future__ import annotations
@@ -16,14 +21,14 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import ImageDraw, ImageFont
 
 from socialguard.consent.faces import (
     DEFAULT_MATCH_THRESHOLD,
     IDENTIFY_MATCH_THRESHOLD,
     Gallery,
-    detect_and_embed,
-    load_image,
+    embed_photo,
+    load_scaled,
     restricted_threshold,
 )
 
@@ -33,6 +38,9 @@ CONSENTED = "consented"
 NO_CONSENT = "no_consent"
 RESTRICTED = "restricted"
 UNKNOWN = "unknown"
+# The status a person without access to the consent register sees for a restricted face and for
+# a face without consent alike: the restricted list stays with those who keep it.
+NOT_ALLOWED = "not_allowed"
 
 # GOV.UK Frontend's green, orange and red.
 _COLOURS = {
@@ -40,6 +48,7 @@ _COLOURS = {
     UNKNOWN: (244, 119, 56),
     NO_CONSENT: (212, 53, 28),
     RESTRICTED: (212, 53, 28),
+    NOT_ALLOWED: (212, 53, 28),
 }
 # Without permission to see names, restricted and no-consent faces look the same, so the
 # picture does not reveal who is on the restricted list.
@@ -48,7 +57,34 @@ _ANONYMOUS_LABELS = {
     UNKNOWN: "check",
     NO_CONSENT: "blocked",
     RESTRICTED: "blocked",
+    NOT_ALLOWED: "blocked",
 }
+_REDACTED_STATUS = {RESTRICTED: NOT_ALLOWED, NO_CONSENT: NOT_ALLOWED}
+
+
+def redact_face(face: Mapping[str, Any]) -> dict:
+    """A face as a person without access to the consent register may see it: its box and a
+    status that does not tell a restricted child from one without consent; no id, no distance
+    (a distance near a threshold would tell)."""
+    status = face.get("status", UNKNOWN)
+    return {
+        "box": list(face.get("box", [])),
+        "external_id": None,
+        "status": _REDACTED_STATUS.get(status)
+        or (status if status in (CONSENTED, UNKNOWN, NOT_ALLOWED) else UNKNOWN),
+        "distance": None,
+    }
+
+
+def redact(result: Mapping[str, Any]) -> dict:
+    """The check's answer (DESIGN.md contract) with the verdict and the boxes only."""
+    redacted = {
+        "verdict": result.get("verdict"),
+        "faces": [redact_face(f) for f in result.get("faces") or []],
+    }
+    if result.get("error"):
+        redacted["error"] = result["error"]
+    return redacted
 
 
 class PersonStatus(TypedDict):
@@ -105,7 +141,7 @@ def worst_verdict(verdicts) -> str:
 
 
 def photo_verdict(statuses: Sequence[str]) -> str:
-    if any(status in (RESTRICTED, NO_CONSENT) for status in statuses):
+    if any(status in (RESTRICTED, NO_CONSENT, NOT_ALLOWED) for status in statuses):
         return "block"
     if UNKNOWN in statuses:
         return "review"
@@ -129,7 +165,7 @@ def check_photo(
     """
     if purpose not in PURPOSES:
         raise ValueError(f"Unknown purpose {purpose!r}; expected one of {', '.join(PURPOSES)}")
-    faces = detect_and_embed(load_image(image_bytes))
+    faces = embed_photo(image_bytes)  # in a reduced copy: bounded memory (faces.ANALYSIS_PIXELS)
     limits = threshold if threshold is not None else restricted_thresholds(gallery)
     widest = max(threshold or DEFAULT_MATCH_THRESHOLD, identify_threshold)
     matches = gallery.candidates([face.embedding for face in faces], widest) if faces else []
@@ -162,11 +198,8 @@ def render_boxes(
     Names (``names[external_id]``, else the external id) appear only when ``labels`` is true;
     otherwise each box says only consented, check or blocked.
     """
-    image = load_image(image_bytes)
-    scale = min(1.0, max_side / max(image.size))
-    if scale < 1.0:
-        size = (round(image.width * scale), round(image.height * scale))
-        image = image.resize(size, Image.Resampling.LANCZOS)
+    # Decoded already reduced: showing a huge photo costs no more than showing a small one.
+    image, scale = load_scaled(image_bytes, max_pixels=max_side * max_side, max_side=max_side)
     draw = ImageDraw.Draw(image)
     line = max(2, round(max(image.size) / 400))
     font = ImageFont.load_default(size=max(12, round(max(image.size) / 60)))

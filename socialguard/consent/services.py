@@ -1,8 +1,9 @@
 """Image consent: the registry and its history, the restricted list, parents' e-consent links,
 biometric consent and face enrolment, photo checks with human review, takedowns.
 
-Other apps call `restricted_external_ids()`, `check_photo_for_purpose(data=, purpose=)` and
-`consent_status(person)`; keep those stable.
+Other apps call `restricted_external_ids()`, `check_photo_for_purpose(data=, purpose=)`,
+`photo_result_for(user, result)`, `redact_photo_result(result)`, `consent_status(person)` and
+`file_encrypt` / `file_decrypt` (encryption at rest for other apps' photos); keep those stable.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from .models import (
     TakedownNeeded,
 )
 from .packdata import consent_settings
+from .permissions import can_see_identities
 from .rules import BiometricDecision, biometric_decision, link_problem, parse_yes_no
 
 logger = logging.getLogger("socialguard.consent")
@@ -639,6 +641,33 @@ def _reviewed_face(review: FaceReview, statuses: dict, purpose: str) -> dict:
         return {"external_id": None, "status": photo_check.CONSENTED, "distance": None}
     status = photo_check.person_status(statuses.get(external_id), purpose)
     return {"external_id": external_id, "status": status, "distance": None}
+
+
+@enforces("IMG-3")
+def photo_result_for(user, result: dict) -> dict:
+    """The check's answer (DESIGN.md contract) as this person may see it: in full for those who
+    keep the consent register and the safeguarding roles; for anyone else, or with no user (the
+    CLI without --as), the verdict and the boxes only, restricted and no-consent faces alike
+    "not_allowed", with no external id and no distance."""
+    contract = {"verdict": result["verdict"], "faces": result["faces"]}
+    if user is not None and can_see_identities(user):
+        return contract
+    return photo_check.redact(contract)
+
+
+def redact_photo_result(result: dict | None) -> dict | None:
+    """A check's answer with the verdict and the boxes only (for another app to keep or show)."""
+    return None if result is None else photo_check.redact(result)
+
+
+def file_encrypt(data: bytes, *, purpose: bytes, name: str) -> bytes:
+    """Encrypt a file for another app (AES-256-GCM, a random key per file wrapped by the master
+    key), bound to its storage name: a file moved to another name does not decrypt."""
+    return crypto.seal(data, info=purpose, associated=name.encode())
+
+
+def file_decrypt(blob: bytes, *, purpose: bytes, name: str) -> bytes:
+    return crypto.unseal(blob, info=purpose, associated=name.encode())
 
 
 @enforces("IMG-3", "OFF-3", "PERS-7")

@@ -35,7 +35,7 @@ from .forms import (
 from .models import BatchCheck, PhotoCheck, ReferencePhoto, TakedownNeeded
 from .packdata import METHOD_LABELS, consent_settings
 from .permissions import can_see_names, can_see_restricted_reason, can_view_check
-from .photo_check import render_boxes
+from .photo_check import redact_face, render_boxes
 from .services import ConsentError
 from .tasks import run_batch_check
 
@@ -608,7 +608,8 @@ def check_detail(request, check_id):
         {
             "number": i + 1,
             "index": i,
-            "status": f["status"],
+            # Without names, a restricted face and one without consent look the same (IMG-3).
+            "status": f["status"] if names else redact_face(f)["status"],
             "name": people.get(f.get("external_id"), "") if names else "",
             "reviewed": f.get("reviewed", False),
         }

@@ -20,9 +20,17 @@ class RowError:
 
 
 class CsvImportError(ValueError):
+    exit_code = 2  # the command line's "bad input"
+
     def __init__(self, errors: list[RowError]):
         self.errors = errors
         super().__init__("; ".join(str(e) for e in errors[:5]))
+
+
+class CsvImportRefused(CsvImportError):
+    """A well-formed file asking for something the actor may not do (a role change)."""
+
+    exit_code = 1  # the command line's "refusal"
 
 
 def read_csv(content: bytes | str, required_columns: tuple[str, ...]) -> list[tuple[int, dict]]:

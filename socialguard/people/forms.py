@@ -53,9 +53,57 @@ class PeopleImportForm(CsvUploadForm):
 
 
 class ApiTokenForm(forms.Form):
+    """Name, lifetime and scope of a new token: for each area of the API, no access, read-only
+    (look things up) or read and write (also change things)."""
+
+    ACCESS_CHOICES = [("", "No access"), ("read", "Read only"), ("write", "Read and write")]
+
     name = forms.CharField(
         label="Name for this token", help_text="For example 'MIS sync script'", max_length=100
     )
+    days = forms.IntegerField(label="Expires after (days)", min_value=1, required=False)
+
+    def __init__(self, *args, areas=(), max_days=90, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.areas = list(areas)
+        self.fields["days"].initial = max_days
+        self.fields["days"].help_text = f"At most {max_days} days for your role"
+        self.fields["days"].validators.append(_max_days_validator(max_days))
+        for area in self.areas:
+            self.fields[f"scope_{area}"] = forms.ChoiceField(
+                label=f"Access to {area}",
+                choices=self.ACCESS_CHOICES,
+                required=False,
+                initial="read",
+            )
+
+    def clean_days(self):
+        return self.cleaned_data.get("days") or self.fields["days"].initial
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.scope():
+            raise forms.ValidationError("Choose at least one area the token may use")
+        return cleaned
+
+    def scope(self) -> dict[str, str]:
+        return {
+            area: self.cleaned_data[f"scope_{area}"]
+            for area in self.areas
+            if self.cleaned_data.get(f"scope_{area}")
+        }
+
+
+def _max_days_validator(max_days: int):
+    def check(value):
+        if value is not None and value > max_days:
+            raise forms.ValidationError(f"A token for your role lasts at most {max_days} days")
+
+    return check
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150)
 
 
 class PeopleSearchForm(forms.Form):

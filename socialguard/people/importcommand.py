@@ -1,5 +1,6 @@
 """The shape every CSV import command shares: read the file, run the all-or-nothing import,
-print the result or every bad row with its line number, exit 2 on bad input."""
+print the result or every bad row with its line number; exit 2 on bad input, 1 when a
+well-formed file is refused (a role change the actor may not make)."""
 
 import json
 from pathlib import Path
@@ -33,10 +34,10 @@ class CsvImportCommand(BaseCommand):
         try:
             result = self.run_import(content)
         except CsvImportError as exc:
-            self._fail(as_json, [e.as_dict() for e in exc.errors])
+            self._fail(as_json, [e.as_dict() for e in exc.errors], exc.exit_code)
         self.stdout.write(json.dumps({"ok": True, **result}) if as_json else self.describe(result))
 
-    def _fail(self, as_json, errors):
+    def _fail(self, as_json, errors, exit_code: int = 2):
         if as_json:
             self.stdout.write(json.dumps({"ok": False, "errors": errors}))
         else:
@@ -44,4 +45,4 @@ class CsvImportCommand(BaseCommand):
             for e in errors:
                 where = f"line {e['line']}" + (f", column {e['column']}" if e["column"] else "")
                 self.stderr.write(f"  {where}: {e['message']}")
-        raise SystemExit(2)
+        raise SystemExit(exit_code)

@@ -1,7 +1,15 @@
 import hashlib
+import secrets
+import time
+from base64 import b32encode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import models
+from django_otp.models import Device, ThrottlingMixin
+from django_otp.oath import TOTP
+
+from .secrets_at_rest import seal, unseal
 
 
 class Person(models.Model):
@@ -117,7 +125,14 @@ class ImportJob(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal API token for scripts. Only its SHA-256 is kept; it is shown once when created."""
+    """A personal API token for scripts. Only its SHA-256 is kept; it is shown once when created.
+
+    `scope` maps an API area (people, cases, …) to "read" (GET and HEAD only) or "write"; an area
+    not in it is refused. Every token expires; changing the password or the authenticator, or
+    switching the account off, revokes them all."""
+
+    READ = "read"
+    WRITE = "write"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -125,9 +140,12 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12)
     token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -138,3 +156,87 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_token(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+    @property
+    def scope_summary(self) -> list[tuple[str, str]]:
+        return sorted(self.scope.items())
+
+
+TOTP_PURPOSE = b"socialguard two-factor seeds v1"
+
+
+class EncryptedTOTPDevice(ThrottlingMixin, Device):
+    """A TOTP authenticator whose seed is sealed with the master key (django-otp's own TOTPDevice
+    keeps it in plain hex). django-otp finds it like any Device, so `user.is_verified()` works."""
+
+    encrypted_key = models.BinaryField()
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    def _bound_to(self) -> bytes:
+        return f"totp-device:user={self.user_id}".encode()
+
+    def set_key(self, key: bytes) -> None:
+        self.encrypted_key = seal(key, purpose=TOTP_PURPOSE, bound_to=self._bound_to())
+
+    @property
+    def bin_key(self) -> bytes:
+        return unseal(self.encrypted_key, purpose=TOTP_PURPOSE, bound_to=self._bound_to())
+
+    def save(self, *args, **kwargs):
+        if not self.encrypted_key:
+            self.set_key(secrets.token_bytes(20))
+        super().save(*args, **kwargs)
+
+    def current_code(self) -> str:
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        return f"{totp.token():0{self.digits}d}"
+
+    def verify_token(self, token) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            token = int(token)
+        except (TypeError, ValueError):
+            verified = False
+        else:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = totp.verify(token, self.tolerance, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// address an authenticator app reads from the QR code."""
+        issuer = (getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        label = self.user.get_username()
+        params = {
+            "secret": b32encode(self.bin_key),
+            "algorithm": "SHA1",
+            "digits": self.digits,
+            "period": self.step,
+        }
+        query = urlencode(params)
+        if issuer:
+            label = f"{issuer}:{label}"
+            query += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{query}"

@@ -45,6 +45,8 @@ CAPABILITIES: dict[str, frozenset[str] | str] = {
     # who may open the directory sees names, roles and year groups only.
     "people.identifiers": frozenset({"headteacher", "dsl", "deputy_dsl", "dpl"}),
     "audit.view": frozenset({"headteacher", "dpl"}),
+    # Lifting a sign-in lockout (django-axes) before it runs out.
+    "people.unlock": frozenset({"headteacher", "dpl"}),
     "api.tokens": "*",
 }
 
@@ -108,11 +110,28 @@ def require(capability: str):
 
 
 _OBJECT_RULES: dict[str, Callable] = {}
+_VISIBLE_QUERYSETS: dict[str, Callable] = {}
 
 
-def register_object_rule(model_label: str, predicate: Callable) -> None:
-    """Register `predicate(user, obj) -> bool` deciding need-to-know for one model."""
+def register_object_rule(
+    model_label: str, predicate: Callable, *, visible: Callable | None = None
+) -> None:
+    """Register `predicate(user, obj) -> bool` deciding need-to-know for one model, and optionally
+    `visible(user) -> QuerySet` of the same objects (the same rule, in the database), which lets
+    lists such as the audit trail filter in one query instead of asking object by object."""
     _OBJECT_RULES[model_label.lower()] = predicate
+    if visible is not None:
+        _VISIBLE_QUERYSETS[model_label.lower()] = visible
+
+
+def object_rules() -> dict[str, Callable]:
+    return dict(_OBJECT_RULES)
+
+
+def visible_queryset(user, model_label: str):
+    """The objects of `model_label` the user may view, or None when the model registered no query."""
+    visible = _VISIBLE_QUERYSETS.get(model_label.lower())
+    return visible(user) if visible else None
 
 
 def can_view_object(user, obj) -> bool:
@@ -121,8 +140,16 @@ def can_view_object(user, obj) -> bool:
 
 
 def get_object_for_user(user, queryset, **lookup):
-    """404 for what a user may not know exists, whether it exists or not."""
+    """404 for what a user may not know exists, whether it exists or not; the attempt is audited
+    (committed even if the request's transaction rolls back)."""
     obj = queryset.filter(**lookup).first()
     if obj is None or not can_view_object(user, obj):
+        from socialguard.audit.services import audit_refusal
+
+        audit_refusal(
+            object_type=queryset.model._meta.label_lower,
+            object_id=str(obj.pk) if obj is not None else "",
+            detail={"status": 404, "lookup": {k: str(v)[:100] for k, v in lookup.items()}},
+        )
         raise Http404
     return obj

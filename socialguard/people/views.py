@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from socialguard.audit.services import audit_list_view, audit_record, audit_view
 from socialguard.policy.pack import get_pack
@@ -27,13 +27,15 @@ from .forms import (
     PeopleSearchForm,
     SignInForm,
     TokenCodeForm,
+    UnlockForm,
 )
 from .importviews import csv_import_page, csv_import_progress
-from .models import ApiToken, Person
+from .models import ApiToken, EncryptedTOTPDevice, Person
 from .permissions import has_capability, require, requires_two_factor
 
 register_nav("People", "people", "people.view", order=60)
 register_nav("Import people", "people_import", "people.import", order=61)
+register_nav("Sign-in lockouts", "people_lockouts", "people.unlock", order=62)
 
 
 class SignInView(auth_views.LoginView):
@@ -64,10 +66,10 @@ def _safe_next(request, default="home"):
 @login_required
 def two_factor(request):
     """Enrol (QR code) or verify the TOTP second factor."""
-    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-    device = confirmed or TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    devices = EncryptedTOTPDevice.objects.filter(user=request.user)
+    device = devices.filter(confirmed=True).first() or devices.filter(confirmed=False).first()
     if device is None:
-        device = TOTPDevice.objects.create(
+        device = EncryptedTOTPDevice.objects.create(
             user=request.user, name="Authenticator app", confirmed=False
         )
     form = TokenCodeForm(request.POST or None)
@@ -202,14 +204,36 @@ def people_import_job(request, job_id):
 
 @login_required
 def api_tokens(request):
-    form = ApiTokenForm(request.POST or None)
+    max_days = services.api_token_max_days(request.user)
+    form = ApiTokenForm(request.POST or None, areas=services.api_areas(), max_days=max_days)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        _, new_token = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
-        form = ApiTokenForm()
+        try:
+            _, new_token = services.api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.scope(),
+                days=form.cleaned_data["days"],
+                two_factor_verified=request.user.is_verified(),
+            )
+        except PermissionError as exc:
+            form.add_error(None, str(exc))
+        except ValueError as exc:
+            field, _, message = str(exc).partition(": ")
+            form.add_error(field if field in form.fields else None, message or str(exc))
+        else:
+            form = ApiTokenForm(areas=services.api_areas(), max_days=max_days)
     tokens = ApiToken.objects.filter(user=request.user)
     return render(
-        request, "people/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
+        request,
+        "people/api_tokens.html",
+        {
+            "form": form,
+            "scope_fields": [form[f"scope_{a}"] for a in form.areas],
+            "tokens": tokens,
+            "new_token": new_token,
+            "now": timezone.now(),
+        },
     )
 
 
@@ -220,3 +244,23 @@ def api_token_revoke(request, token_id):
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token '{token.name}' revoked. Scripts using it will stop working.")
     return redirect("api_tokens")
+
+
+@require("people.unlock")
+def lockouts(request):
+    """Accounts locked out after failed sign-ins; the Headteacher and DPL may lift a lockout."""
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        cleared = services.lockout_unlock(username=username, actor=request.user, via="web")
+        if cleared:
+            messages.success(request, f"{username} can sign in again.")
+            return redirect("people_lockouts")
+        form.add_error("username", f"{username!r} is not locked out")
+    locked = services.lockouts_current()
+    audit_list_view(
+        object_type="axes.accessattempt",
+        ids=[entry["username"] for entry in locked],
+        page="sign-in lockouts",
+    )
+    return render(request, "people/lockouts.html", {"form": form, "locked": locked})

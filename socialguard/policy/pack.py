@@ -210,6 +210,12 @@ def _validate_roles(problems, data) -> dict:
             for flag in ("staff", "account", "safeguarding"):
                 if flag in spec and not isinstance(spec[flag], bool):
                     problems.append(f"roles.{role_id}.{flag}: must be true or false")
+            # the words a reporter may use for the role's holders ("the head", "DSL"): PRIN-a
+            words = spec.get("also_called", [])
+            if not isinstance(words, list) or not all(
+                isinstance(w, str) and w.strip() for w in words
+            ):
+                problems.append(f"roles.{role_id}.also_called: must be a list of words or phrases")
     return roles
 
 
@@ -427,6 +433,9 @@ def _section_validators():
         pass
     else:
         validators.append(validate_contact_rules)
+    from socialguard.people.rules import validate_account_rules
+
+    validators.append(validate_account_rules)
     return validators
 
 

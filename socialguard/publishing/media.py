@@ -1,10 +1,13 @@
 """Images of drafts and of the archive: checked, stripped of metadata, stored under
-DATA_DIR/publishing with random names (never under static)."""
+DATA_DIR/publishing with random names (never under static), encrypted at rest like the consent
+app's photos (AES-256-GCM, a random key per file wrapped by the master key, bound to the file's
+name) and decrypted only in memory, for the photo check, the preview and publishing."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +15,14 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from socialguard.consent import services as consent
+from socialguard.web import images
+
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 50_000_000
+# What the files are encrypted for (the key derived from the master key for it).
+ENCRYPTION_PURPOSE = b"publishing-photos"
+FOLDERS = ("drafts", "archive")
 
 
 class ImageRefused(ValueError):
@@ -32,7 +40,7 @@ class StoredImage:
 def media_dir(*parts: str) -> Path:
     path = Path(settings.DATA_DIR) / "publishing"
     path = path.joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
@@ -40,7 +48,6 @@ def max_image_bytes() -> int:
     return min(MAX_IMAGE_BYTES, getattr(settings, "UPLOAD_MAX_BYTES", MAX_IMAGE_BYTES))
 
 
-TOO_LARGE = "The image is too large: resize it and upload it again"
 DAMAGED = "The selected image is damaged and cannot be read: save it again and upload it"
 
 
@@ -55,15 +62,15 @@ def image_format(data: bytes) -> str:
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt = image.format
-            if image.width * image.height > MAX_PIXELS:
-                raise ImageRefused(TOO_LARGE)
+            # The one limit for every image (settings.MAX_IMAGE_MEGAPIXELS), from the header.
+            images.check_pixels(image.width, image.height, noun="image")
             image.verify()
-    except ImageRefused:
-        raise
+    except images.ImageTooLarge as exc:
+        raise ImageRefused(exc.message) from None
     except Image.DecompressionBombError as exc:
         # Pillow refuses an image whose header claims more pixels than twice its limit (a
         # decompression bomb): say so, rather than calling it "not an image".
-        raise ImageRefused(TOO_LARGE) from exc
+        raise ImageRefused(images.bomb_error(exc, noun="image").message) from exc
     except UnidentifiedImageError as exc:
         raise ImageRefused("The selected file must be a JPG, PNG or WebP image") from exc
     except (OSError, SyntaxError, ValueError) as exc:
@@ -104,26 +111,42 @@ def image_store(data: bytes, *, folder: str = "drafts") -> StoredImage:
         # A header that reads but pixels that do not (a truncated upload): a message, not a 500.
         raise ImageRefused(DAMAGED) from exc
     fmt = image_format(clean)
-    name = secrets.token_hex(16)
-    (media_dir(folder) / name).write_bytes(clean)
+    stored_name = _write(clean, folder)
     return StoredImage(
-        stored_name=f"{folder}/{name}",
+        stored_name=stored_name,
         content_type=ALLOWED_FORMATS[fmt],
         size=len(clean),
         sha256=hashlib.sha256(clean).hexdigest(),
     )
 
 
-def image_read(stored_name: str) -> bytes:
+def _path(stored_name: str) -> Path:
     folder, _, name = stored_name.partition("/")
-    if folder not in ("drafts", "archive") or not name.isalnum():
+    if folder not in FOLDERS or not name.isalnum():
         raise ImageRefused("Unknown image")
-    return (media_dir(folder) / name).read_bytes()
+    return media_dir(folder) / name
+
+
+def encrypt_file(data: bytes, stored_name: str) -> bytes:
+    return consent.file_encrypt(data, purpose=ENCRYPTION_PURPOSE, name=stored_name)
+
+
+def _write(data: bytes, folder: str) -> str:
+    """Encrypt and write under a new random name (0600, never overwriting); the stored name."""
+    stored_name = f"{folder}/{secrets.token_hex(16)}"
+    blob = encrypt_file(data, stored_name)
+    fd = os.open(_path(stored_name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(blob)
+    return stored_name
+
+
+def image_read(stored_name: str) -> bytes:
+    """The image, decrypted in memory (the file on disk is ciphertext)."""
+    blob = _path(stored_name).read_bytes()
+    return consent.file_decrypt(blob, purpose=ENCRYPTION_PURPOSE, name=stored_name)
 
 
 def image_copy_to_archive(stored_name: str) -> str:
     """The archive keeps its own copy, so a later edit of the draft never changes what was published."""
-    data = image_read(stored_name)
-    name = secrets.token_hex(16)
-    (media_dir("archive") / name).write_bytes(data)
-    return f"archive/{name}"
+    return _write(image_read(stored_name), "archive")

@@ -186,10 +186,12 @@ def photo_check(*, data: bytes, channel: str) -> dict | None:
 @enforces("IMG-1", "IMG-3")
 def photo_check_for_channels(*, data: bytes, channels) -> dict | None:
     """The photo checked against the consent for every purpose the post's channels need (a post
-    to Facebook and the website needs both consents); the worst result wins."""
+    to Facebook and the website needs both consents); the worst result wins. Kept and shown with
+    the verdict and the boxes only: a draft's author must not learn who is on the restricted
+    list (IMG-3)."""
     try:
         from socialguard.consent.photo_check import VERDICT_RANK
-        from socialguard.consent.services import check_photo_for_purpose
+        from socialguard.consent.services import check_photo_for_purpose, redact_photo_result
     except (ImportError, AttributeError):
         return None
     worst = None
@@ -202,12 +204,20 @@ def photo_check_for_channels(*, data: bytes, channels) -> dict | None:
             worst.get("verdict"), 1
         ):
             worst = result
-    return worst
+    return redact_photo_result(worst)
 
 
 def purposes_for_channels(channels) -> set[str]:
     """The consent purposes a photo needs to appear on all these channels (CHANNEL_PURPOSES)."""
     return {p for c in channels for p in CHANNEL_PURPOSES.get(c, ("social_media",))}
+
+
+PHOTO_STATUS_WORDS = {
+    "restricted": "not allowed in this use",
+    "no_consent": "not allowed in this use",
+    "not_allowed": "not allowed in this use",
+    "unknown": "not recognised",
+}
 
 
 def photo_findings(result: dict | None, *, label: str) -> list[dict]:
@@ -227,8 +237,11 @@ def photo_findings(result: dict | None, *, label: str) -> list[dict]:
             ).to_dict()
         ]
     faces = result.get("faces") or []
-    statuses = sorted({f.get("status", "unknown") for f in faces} - {"consented"})
-    detail = ", ".join(s.replace("_", " ") for s in statuses) or "not cleared"
+    statuses = {f.get("status", "unknown") for f in faces} - {"consented"}
+    # One word for a restricted child and one without consent: the finding is shown to the
+    # draft's author, who must not learn who is on the restricted list (IMG-3).
+    details = sorted({PHOTO_STATUS_WORDS.get(s, "not recognised") for s in statuses})
+    detail = " or ".join(details) or "not cleared"
     block = result["verdict"] == "block"
     return [
         Finding(

@@ -289,7 +289,10 @@ def draft_image(request, pk, image_id):
         raise PermissionDenied("needs publishing.draft or publishing.archive")
     draft = get_object_for_user(request.user, Draft.objects.all(), pk=pk)
     image = get_object_or_404(draft.images, pk=image_id)
-    return _image_response(media.image_read(image.stored_name), image.content_type)
+    # Decrypted in memory for this response only; never kept by a browser or a proxy cache.
+    response = _image_response(media.image_read(image.stored_name), image.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ---------------------------------------------------------------- approvals

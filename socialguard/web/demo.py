@@ -3,14 +3,12 @@
 Each app adds its demo records with `register_demo`; load-demo runs the foundation first.
 """
 
-import hashlib
 from collections.abc import Callable
 from importlib import import_module
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from socialguard.people.models import Person
+from socialguard.people.models import EncryptedTOTPDevice, Person
 from socialguard.people.permissions import requires_two_factor
 from socialguard.people.services import account_create, people_import
 from socialguard.policy.pack import get_pack
@@ -195,9 +193,18 @@ def register_demo(loader: Callable) -> Callable:
     return loader
 
 
-def demo_totp_key(username: str) -> str:
-    """A fixed demo TOTP key per demo account (hex), so the README can say how to get a code."""
-    return hashlib.sha256(f"socialguard-demo-totp:{username}".encode()).hexdigest()[:40]
+# The name of the authenticator load-demo makes; demo-code prints codes only for these.
+DEMO_DEVICE_NAME = "Demo authenticator"
+
+
+def demo_device(username: str):
+    """The demo account's authenticator, or None. Its seed is random per install (made by
+    load-demo and sealed with the master key), so reading the source gives no codes."""
+    if username not in DEMO_ACCOUNTS.values():
+        return None
+    return EncryptedTOTPDevice.objects.filter(
+        user__username=username, name=DEMO_DEVICE_NAME, confirmed=True
+    ).first()
 
 
 def _csv() -> str:
@@ -244,7 +251,7 @@ def load_foundation() -> list[dict]:
     pack = get_pack()
     check_demo_pack(pack)
     version = policy_version_current(pack=pack)
-    people_import(content=_csv())
+    people_import(content=_csv(), system="demo loader")
     titles = {h.external_id: h.title for h in pack.role_holders}
     sheet = []
     with transaction.atomic():
@@ -267,13 +274,12 @@ def load_foundation() -> list[dict]:
                 person=person, username=username, password=DEMO_PASSWORD
             )
             two_factor = requires_two_factor(user)
-            if two_factor and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-                TOTPDevice.objects.create(
-                    user=user,
-                    name="Demo authenticator",
-                    key=demo_totp_key(username),
-                    confirmed=True,
-                )
+            if (
+                two_factor
+                and not EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            ):
+                # A fresh random seed (EncryptedTOTPDevice makes one when saved without a key).
+                EncryptedTOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
             sheet.append(
                 {
                     "username": username,

@@ -21,9 +21,11 @@ def register_sweep(func: Callable) -> Callable:
 
 def run_sweeps(now=None) -> dict[str, int]:
     """Run every registered sweep; one failing sweep never stops the others."""
+    from socialguard.audit.checkpoints import checkpoint_sweep
+
     now = now or clock.now()
     results = {}
-    for sweep in SWEEPS:
+    for sweep in [*SWEEPS, checkpoint_sweep]:  # last: the checkpoint anchors the sweep's events too
         name = f"{sweep.__module__}.{sweep.__name__}"
         try:
             results[name] = sweep(now) or 0

@@ -15,6 +15,10 @@ def _evidence(w):
     return {"reference": w["case"].reference, "evidence_ref": w["evidence"].reference}
 
 
+def _match(w):
+    return {"reference": w["case"].reference, "match_id": w["match"].pk}
+
+
 def _action(w):
     return {"reference": w["case"].reference, "action_id": w["action"].pk}
 
@@ -45,6 +49,7 @@ ENTRIES = {
     "casework:case_note": (CASE_AUDIENCE, _case),
     "casework:case_party": (CASE_AUDIENCE, _case),
     "casework:case_link": (CASE_AUDIENCE, _case),
+    "casework:case_match": (CASE_AUDIENCE, _match),
     "casework:case_police_hold": (CASE_AUDIENCE, _case),
     "casework:case_action_complete": (CASE_AUDIENCE, _action),
     "casework:evidence_add": (CASE_AUDIENCE, _case),
@@ -57,6 +62,7 @@ ENTRIES = {
     "api:get_case": (CASE_AUDIENCE, _case),
     "api:add_evidence": (CASE_AUDIENCE, _case, "post"),
     "api:complete_action": (CASE_AUDIENCE, _action, "post"),
+    "api:decide_match": (CASE_AUDIENCE, _match, "post"),
 }
 
 
@@ -68,6 +74,7 @@ def build_world(make_person, make_user):
     from PIL import Image
 
     from socialguard.casework import services
+    from socialguard.casework.models import PossibleMatch
 
     reporter = make_user("staff")
     buffer = io.BytesIO()
@@ -85,8 +92,13 @@ def build_world(make_person, make_user):
             site_address="https://example.org/x",
         ),
     )
+    # A typed name that may mean the reporter (no role of the matrix): a match to decide.
+    match = PossibleMatch.objects.create(
+        case=case, person=reporter.person, source="text", created_at=case.created_at
+    )
     return {
         "case": case,
+        "match": match,
         "case_reporter": reporter.person,
         "evidence": case.evidence.get(),
         "action": case.actions.get(),

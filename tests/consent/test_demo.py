@@ -99,4 +99,11 @@ def test_it_leaves_the_demo_photos_to_try_the_check_with(demo, settings, tmp_pat
     with pytest.raises(SystemExit) as exit_info:
         call_command("check-photo", str(folder / "astronaut.png"), "--format", "json")
     assert exit_info.value.code == 1
+    # Without --as a keeper of the consent register: the verdict and the boxes only (IMG-3).
+    assert json.loads(capsys.readouterr().out)["faces"][0]["status"] == "not_allowed"
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(
+            "check-photo", str(folder / "astronaut.png"), "--format", "json", "--as", "wilson"
+        )
+    assert exit_info.value.code == 1
     assert json.loads(capsys.readouterr().out)["faces"][0]["status"] == "restricted"

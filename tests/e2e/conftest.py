@@ -63,7 +63,8 @@ def demo_school(transactional_db):
 
 def sign_in(page, live_server, username, password):
     from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from socialguard.people.models import EncryptedTOTPDevice as TOTPDevice
 
     page.goto(f"{live_server.url}/account/sign-in/")
     page.fill("#id_username", username)

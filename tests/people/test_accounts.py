@@ -1,9 +1,9 @@
 import pytest
 from django.core import mail
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from socialguard.audit.models import AuditEvent
+from socialguard.people.models import EncryptedTOTPDevice as TOTPDevice
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_sessions_expire(settings):
 def test_api_tokens_are_hashed_shown_once_and_revocable(client, make_user):
     user = make_user("dsl")
     sign_in(client, user)
-    page = client.post("/account/tokens/", {"name": "MIS sync"})
+    page = client.post("/account/tokens/", {"name": "MIS sync", "scope_people": "read"})
     raw = page.context["new_token"]
     assert raw.startswith("sg_")
     token = user.api_tokens.get()

@@ -2,8 +2,8 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from socialguard.people.models import EncryptedTOTPDevice as TOTPDevice
 from socialguard.people.models import Person
 from socialguard.policy.pack import get_pack
 

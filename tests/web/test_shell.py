@@ -71,6 +71,8 @@ def test_the_deploy_check_is_clean_with_production_settings(capsys):
         SESSION_COOKIE_SECURE=True,
         CSRF_COOKIE_SECURE=True,
         SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+        PRODUCTION=True,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     assert len(settings.SECRET_KEY) >= 50
     with override_settings(**production):

@@ -1,26 +1,29 @@
+import json
+
 from django.core.management.base import BaseCommand, CommandError
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class Command(BaseCommand):
-    help = "Print the current two-factor code of a demo account (demo keys only)."
+    help = (
+        "Print the current two-factor code of a demo account (made by load-demo; its key is "
+        "random per install and stored encrypted)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
+        parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args, **options):
-        from socialguard.web.demo import demo_totp_key
+        from socialguard.web.demo import demo_device
 
-        key = demo_totp_key(options["username"])
-        device = TOTPDevice.objects.filter(
-            user__username=options["username"], key=key, confirmed=True
-        ).first()
+        username = options["username"]
+        device = demo_device(username)
         if device is None:
             raise CommandError(
-                f"{options['username']!r} has no demo two-factor key (only demo accounts do)"
+                f"{username!r} has no demo two-factor key (only demo accounts made by load-demo do)"
             )
-        code = totp(
-            device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
-        )
-        self.stdout.write(f"{code:0{device.digits}d}")
+        code = device.current_code()
+        if options["format"] == "json":
+            self.stdout.write(json.dumps({"username": username, "code": code}))
+        else:
+            self.stdout.write(code)

@@ -24,7 +24,8 @@ class Command(BaseCommand):
         from socialguard.web.tasks import sweep_deadlines
 
         call_command("collectstatic", interactive=False, verbosity=0)
-        # imported after collectstatic, which creates the STATIC_ROOT WhiteNoise reads at start-up
+        # imported after collectstatic, which creates the STATIC_ROOT WhiteNoise reads at start-up;
+        # with SOCIALGUARD_PRODUCTION=1 importing it prints the production warnings (web/checks.py)
         from socialguard.wsgi import application
 
         worker = None
