@@ -107,7 +107,9 @@ def _may_see(user, case) -> bool:
 
     marker = case.what_happened.split(":")[0]
     roles = set(user_roles(user))
-    named = {"NTK-HEAD-TITLE", "NTK-HEAD-FULL", "NTK-HEAD-ROLE"} if "headteacher" in roles else set()
+    named = (
+        {"NTK-HEAD-TITLE", "NTK-HEAD-FULL", "NTK-HEAD-ROLE"} if "headteacher" in roles else set()
+    )
     if "dsl" in roles:
         named |= {"NTK-DSL-VICTIM", "NTK-LOW-LEVEL"}
     if marker in named and user.person.family_name in ("Okafor", "Carter"):
@@ -130,7 +132,9 @@ def _walk(client, user, secret, headers=None, api_only=False):
         if api_only and not name.startswith("api:"):
             continue
         if method == ("post",):
-            response = client.post(url, data="{}", content_type="application/json", **(headers or {}))
+            response = client.post(
+                url, data="{}", content_type="application/json", **(headers or {})
+            )
         else:
             response = client.get(url, **(headers or {}))
         assert response.status_code != 500, f"{name} {url} gave a server error"
@@ -145,7 +149,9 @@ def _walk(client, user, secret, headers=None, api_only=False):
 @pytest.mark.django_db
 @pytest.mark.clause("PRIN-a")
 @pytest.mark.parametrize("role", ACCOUNT_ROLES + ["named_head", "named_dsl"])
-def test_it_shows_no_one_a_case_they_are_named_in_or_not_routed(client, make_user, secret_world, role):
+def test_it_shows_no_one_a_case_they_are_named_in_or_not_routed(
+    client, make_user, secret_world, role
+):
     if role == "named_head":
         user = secret_world["head"]
     elif role == "named_dsl":
@@ -171,7 +177,9 @@ def test_it_shows_a_named_person_nothing_through_their_api_token(client, secret_
 
 @pytest.mark.django_db
 @pytest.mark.clause("PRIN-a")
-def test_it_lets_no_import_make_the_data_protection_lead_headteacher(client, make_user, secret_world):
+def test_it_lets_no_import_make_the_data_protection_lead_headteacher(
+    client, make_user, secret_world
+):
     dpl = make_user("dpl")
     person = dpl.person
     row = (

@@ -585,7 +585,8 @@ def _refuse(status: int, detail: str, token: ApiToken | None = None, reason: str
         action="api_token.refused",
         obj=token,
         object_type="" if token else "people.apitoken",
-        detail={"reason": reason or detail},
+        detail={"reason": reason or detail, **({"token": token.prefix} if token else {})},
+        actor=token.user if token is not None else None,  # a known token: its owner is the actor
     )
     raise HttpError(status, detail)
 

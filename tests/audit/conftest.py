@@ -1,7 +1,5 @@
 import pytest
 
-from socialguard.casework import services
-
 
 @pytest.fixture(autouse=True)
 def checkpoint_file(settings, tmp_path):
@@ -22,18 +20,5 @@ def school(make_user, make_person):
     return users
 
 
-@pytest.fixture
-def report(school):
-    def make(**overrides):
-        fields = {
-            "reporter": school["teacher"].person,
-            "category": "cyberbullying_harassment",
-            "what_happened": "Nasty comments on Facebook.",
-            "platform": "Facebook",
-            "url_or_sender": "https://facebook.example/post/1",
-            "user": school["teacher"],
-        }
-        fields.update(overrides)
-        return services.case_report(**fields)
-
-    return make
+# The casework suite's `report` fixture, reporting as this school's teacher.
+from tests.casework.conftest import report  # noqa: E402,F401

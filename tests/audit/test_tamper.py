@@ -117,7 +117,10 @@ def test_it_is_intact_and_anchored_by_the_sweep(checkpoint_file):
     lines = checkpoint_file.read_text().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert (record["events"], record["head_id"], record["by"]) == (6, 6, "sweep")
+    # other apps' sweeps (loaded by other tests) may add events of their own before the checkpoint
+    total = AuditEvent.objects.count()
+    assert total >= 6
+    assert (record["events"], record["head_id"], record["by"]) == (total, total, "sweep")
     assert oct(checkpoint_file.stat().st_mode & 0o777) == "0o600"
     report = audit_verify()
     assert report.intact and report.checkpoints == 1

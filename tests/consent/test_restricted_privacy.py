@@ -320,3 +320,24 @@ def test_it_never_tells_the_post_check_api_that_a_child_is_restricted(client, ma
         assert_no_identity(response.content.decode(), school)
         answers.append([f for f in response.json()["findings"] if f["check"] == "photo"])
     assert answers[0] == answers[1] and answers[0][0]["severity"] == "block"
+
+
+@pytest.mark.clause("IMG-3")
+def test_it_tells_no_role_but_the_registers_keepers_who_is_restricted(client, make_user, school):
+    """Every role of the pack, with a token: whoever may check photos without keeping the register
+    gets the redacted answer, whoever may not check is refused, and neither learns who it is."""
+    from socialguard.people.permissions import has_capability
+    from socialguard.policy.pack import get_pack
+
+    for role in sorted(get_pack().account_roles()):
+        user = make_user(role)
+        response = api_check(client, CHLOE_PHOTO, token=token_for(user))
+        if not has_capability(user, "consent.check_photo"):
+            assert response.status_code in (403, 404), role
+            assert_no_identity(response.content.decode(), school)
+        elif can_see_identities(user):
+            assert response.json()["faces"][0]["status"] == "restricted", role
+        else:
+            assert response.status_code == 200, role
+            assert_no_identity(response.content.decode(), school)
+            assert response.json()["faces"][0]["status"] == "not_allowed", role

@@ -33,14 +33,17 @@ def open_to_others(data_dir: Path) -> list[str]:
     return found
 
 
-def socialguard(data_dir: Path, *args: str, **env_extra) -> subprocess.CompletedProcess:
+def socialguard(
+    data_dir: Path, *args: str, umask: int = 0o022, **env_extra
+) -> subprocess.CompletedProcess:
+    """Run the CLI in a fresh process on `data_dir`; by default started the way a careless service
+    manager would (umask 022: new files readable by everyone). `umask=-1` keeps the caller's."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("SOCIALGUARD_", "DJANGO_", "EMAIL_"))
     }
     env.update(SOCIALGUARD_DATA_DIR=str(data_dir), **env_extra)
-    # Started the way a careless service manager would: new files readable by everyone.
     return subprocess.run(
         [sys.executable, "-m", "socialguard.cli", *args],
         env=env,
@@ -48,7 +51,7 @@ def socialguard(data_dir: Path, *args: str, **env_extra) -> subprocess.Completed
         capture_output=True,
         text=True,
         timeout=300,
-        umask=0o022,
+        umask=umask,
     )
 
 

@@ -13,6 +13,7 @@ from django.test import override_settings
 
 from socialguard.web.checks import warn_at_start
 from socialguard.web.demo import DEMO_ACCOUNTS
+from tests.web.test_data_dir import socialguard as run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
@@ -41,20 +42,7 @@ def ready(private_data_dir):
 
 
 def socialguard(data_dir: Path, *args: str, **env_extra) -> subprocess.CompletedProcess:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SOCIALGUARD_", "DJANGO_", "EMAIL_"))
-    }
-    env.update(SOCIALGUARD_DATA_DIR=str(data_dir), **env_extra)
-    return subprocess.run(
-        [sys.executable, "-m", "socialguard.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_cli(data_dir, *args, umask=-1, **env_extra)
 
 
 @pytest.mark.django_db

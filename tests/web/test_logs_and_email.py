@@ -20,6 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PERSONAL = ("Amy", "amy.jones@parents.example.org", "PUP-001", "year-7-bullying")
 
 
+def swap_stream(handler: logging.Handler, stream):
+    """Point a handler at `stream`, returning the old one. Not `setStream`: that flushes the old
+    stream first, which may be an earlier test's captured stderr, closed since."""
+    original, handler.stream = handler.stream, stream
+    return original
+
+
 def server_log_handlers(logger_name: str) -> list[logging.Handler]:
     """The handlers settings.LOGGING attaches on the way up from a logger (not pytest's own)."""
     handlers, logger = [], logging.getLogger(logger_name)
@@ -39,10 +46,10 @@ def server_log():
     assert handlers, "settings.LOGGING attaches no handler"
     for handler in handlers:
         stream = io.StringIO()
-        outputs[handler] = (stream, handler.setStream(stream))
+        outputs[handler] = (stream, swap_stream(handler, stream))
     yield lambda: "".join(stream.getvalue() for stream, _ in outputs.values())
     for handler, (_, original) in outputs.items():
-        handler.setStream(original)
+        swap_stream(handler, original)
 
 
 @pytest.mark.urls("tests.web.log_urls")
@@ -146,7 +153,7 @@ def test_it_keeps_the_username_and_address_of_a_lockout_out_of_the_log(client, m
     make_user("staff", username="r.green")
     handlers = {h for h in server_log_handlers("axes.handlers.database")}
     streams = {h: io.StringIO() for h in handlers}
-    originals = {h: h.setStream(streams[h]) for h in handlers}
+    originals = {h: swap_stream(h, streams[h]) for h in handlers}
     try:
         for _ in range(6):
             client.post(
@@ -156,7 +163,7 @@ def test_it_keeps_the_username_and_address_of_a_lockout_out_of_the_log(client, m
             )
     finally:
         for handler, original in originals.items():
-            handler.setStream(original)
+            swap_stream(handler, original)
     log = "".join(s.getvalue() for s in streams.values())
     assert "AXES: Locking out [withheld]" in log
     assert "r.green" not in log and "10.0.0.7" not in log
