@@ -680,7 +680,7 @@ def case_match_decide(*, match: PossibleMatch, user, decision: str) -> PossibleM
     bag = Mailbag()
     with transaction.atomic():
         match = (
-            PossibleMatch.objects.select_for_update()
+            PossibleMatch.objects.select_for_update(of=("self",))
             .select_related("person", "party")
             .get(pk=match.pk)
         )

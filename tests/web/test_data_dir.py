@@ -41,7 +41,7 @@ def socialguard(
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SOCIALGUARD_", "DJANGO_", "EMAIL_"))
+        if not k.startswith(("SOCIALGUARD_", "DJANGO_", "EMAIL_", "DATABASE_URL"))
     }
     env.update(SOCIALGUARD_DATA_DIR=str(data_dir), **env_extra)
     return subprocess.run(
