@@ -5,9 +5,7 @@ photo's own pixels."""
 
 import io
 import json
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +23,9 @@ from socialguard.people.models import ParentOf
 from socialguard.web import images
 from tests.conftest import sign_in
 
+from .test_bad_input import png_claiming  # a few bytes whose header claims the size
+
 LIMIT_TEXT = "the most SocialGuard takes is 50 megapixels"
-
-
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A PNG of a few bytes whose header claims width x height pixels."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + _chunk(b"IEND", b"")
-    )
 
 
 PHOTO_144_MP = png_claiming(12_000, 12_000)  # Pillow itself would only warn (under 2x its limit)
