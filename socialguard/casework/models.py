@@ -76,6 +76,13 @@ class Case(models.Model):
     case_reminded = models.BooleanField(default=False)
     case_escalated = models.BooleanField(default=False)
     linked_cases = models.ManyToManyField("self", blank=True, symmetrical=True)
+    # Urgent (SLT-4, SLT-5, the pack's urgent categories): top of the list until acknowledged.
+    urgent = models.BooleanField(default=False, db_index=True)
+    urgent_reason = models.CharField(max_length=300, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
