@@ -503,19 +503,19 @@ def api_token_create(
     name: str,
     scope: dict[str, str] | None = None,
     days: int | None = None,
-    two_factor_verified: bool | None = None,
+    two_factor_verified: bool,
 ) -> tuple[ApiToken, str]:
     """A new personal token. `scope` maps areas to "read" or "write"; `days` is at most the
     pack's lifetime for the user's roles (the default).
 
-    The tokens page always passes the owner's chosen scope and whether the session passed
-    two-factor sign-in (refused when it did not and the role needs it). Code on the server that
-    makes a token with no session behind it (scripts, tests) passes neither: `scope` None is
-    read and write on every area the user's role allows, and no session check applies."""
+    Every caller says whether the person asking passed two-factor sign-in: the tokens page passes
+    the session's state (refused when it did not and the role needs it); code on the server that
+    makes a token with no session behind it (scripts, tests) must vouch for it with True. `scope`
+    None is read and write on every area the user's role allows."""
     name = (name or "").strip()
     if not name:
         raise ValueError("name: give the token a name, so you can recognise it later")
-    if two_factor_verified is False and requires_two_factor(user):
+    if two_factor_verified is not True and requires_two_factor(user):
         raise PermissionError(
             "Your role needs two-factor sign-in: enter a code from your authenticator app first"
         )

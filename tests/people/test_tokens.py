@@ -192,6 +192,10 @@ def test_making_a_token_needs_two_factor_for_roles_that_need_it(client, make_use
     dsl = make_user("dsl")
     with pytest.raises(PermissionError, match="two-factor"):
         api_token_create(user=dsl, name="x", two_factor_verified=False)
+    with pytest.raises(PermissionError, match="two-factor"):  # "not known" is not a yes
+        api_token_create(user=dsl, name="x", two_factor_verified=None)
+    with pytest.raises(TypeError):  # every caller must say; there is no silent default
+        api_token_create(user=dsl, name="x")
     client.force_login(dsl)  # password only, no second factor yet
     response = client.post("/account/tokens/", {"name": "x", "scope_people": "read"})
     assert response.status_code == 302 and "/account/two-factor/" in response["Location"]

@@ -55,7 +55,7 @@ def build_world(make_person, make_user):
     from socialguard.policy.services import policy_version_current
 
     owner = make_user("staff")
-    token, _ = api_token_create(user=owner, name="matrix")
+    token, _ = api_token_create(user=owner, name="matrix", two_factor_verified=True)
     return {
         "pupil": make_person("pupil"),
         "version": policy_version_current(),
