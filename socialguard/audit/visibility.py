@@ -171,7 +171,8 @@ class TrailVisibility:
         if not query:
             return {}
         found = {}
-        for obj in model._default_manager.filter(query):
+        parents = [name for name, _parent in self.parents.get(label, ())]
+        for obj in model._default_manager.filter(query).select_related(*parents):
             found[str(obj.pk)] = obj
             if reference:
                 found[str(getattr(obj, reference))] = obj
