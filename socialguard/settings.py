@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "socialguard.consent",
     "socialguard.contact",
     "socialguard.declarations",
+    "socialguard.monitoring",
+    "socialguard.records",
 ]
 
 MIDDLEWARE = [

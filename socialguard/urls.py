@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from socialguard.api import _mount_routers, api
 from socialguard.audit import views as audit_views
+from socialguard.people import account_views
 from socialguard.people import views as people_views
 from socialguard.policy import views as policy_views
 from socialguard.web import views as web_views
@@ -38,7 +39,17 @@ urlpatterns = [
     path("people/", people_views.people_list, name="people"),
     path("people/import/", people_views.people_import, name="people_import"),
     path("people/import/<int:job_id>/", people_views.people_import_job, name="people_import_job"),
+    path(
+        "people/import/<int:job_id>/invite/",
+        account_views.bulk_invite,
+        name="account_bulk_invite",
+    ),
     path("people/<str:external_id>/", people_views.person_detail, name="person_detail"),
+    path(
+        "people/<str:external_id>/sign-in/", account_views.person_account, name="person_account"
+    ),
+    path("account/welcome/", account_views.link_form, name="account_link_form"),
+    path("account/welcome/<str:token>/", account_views.link_open, name="account_link_open"),
     path("audit/", audit_views.audit_trail, name="audit"),
     path("api/v1/", api.urls),
     # Each policy area mounts its own pages.

@@ -92,7 +92,7 @@ def test_it_refuses_an_unknown_case_state_naming_it(api):
 
 @pytest.mark.parametrize("raw", ['"AAA"', "[null, null]", "null", "7"])
 def test_it_refuses_a_body_that_is_not_a_json_object_and_completes_nothing(api, case_for_dsl, raw):
-    action = case_for_dsl.actions.get()
+    action = case_for_dsl.actions.get(key="police_advice")
     response = api(
         "dsl", "post", f"/cases/{case_for_dsl.reference}/actions/{action.pk}/done", raw=raw
     )

@@ -99,6 +99,8 @@ class MatchDecisionIn(Schema):
 
 class ActionDoneIn(Schema):
     note: str = ""
+    # Kept so that old clients still validate; no longer used: during a police enquiry an internal
+    # action is paused until the handler records the police agreement on the case page (CB-11).
     police_confirmation: str = ""
 
 
@@ -322,7 +324,6 @@ def complete_action(request, reference: str, action_id: int, payload: ActionDone
         action=action,
         user=request.user,
         note=payload.note,
-        police_confirmation=payload.police_confirmation,
     )
     return {
         "id": action.pk,

@@ -8,14 +8,18 @@ from socialguard.people.matching import possible_people
 from socialguard.people.models import Person
 from socialguard.policy.pack import get_pack
 
+from . import services
 from .models import Case, CaseParty
 from .packdata import casework_config
+from .reportform import category_groups
 from .services import person_label, size_limit_text
+from .vault import EvidenceRefused
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 PERSON_REF = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9._-]{0,63})\)\s*$")
 INVOLVED_ROWS = 3
+MAX_INVOLVED_ROWS = 20  # rows added in the browser ("Add another person", a sibling ticked)
 PICK_SALT = "socialguard.casework.people-pick"
 PICK_MAX_AGE = 24 * 3600
 NOT_LINKED = "Not linked to the directory: we will check this name against the directory."
@@ -48,6 +52,33 @@ def category_choices():
     return [(c.id, c.label) for c in get_pack().categories.values()]
 
 
+def plain_category_choices():
+    """What the report forms offer: the same ids (so routing is unchanged), in plain words."""
+    return [(c.id, c.plain_label) for c in get_pack().categories.values()]
+
+
+def grouped_categories(field) -> list[dict]:
+    """The category radios under their headings, each with its hint, for _category_radios.html.
+    The first radio keeps Django's id (id_category_0) so the error summary links to it."""
+    chosen = str(field.value() or "")
+    groups, index = [], 0
+    for group in category_groups():
+        choices = []
+        for cid, label, hint in group.choices:
+            choices.append(
+                {
+                    "id": f"{field.auto_id}_{index}",
+                    "value": cid,
+                    "label": label,
+                    "hint": hint,
+                    "checked": cid == chosen,
+                }
+            )
+            index += 1
+        groups.append({"label": group.label, "choices": choices})
+    return groups
+
+
 def resolve_person(text: str) -> Person | None:
     """ "Ms Carter (STAFF-002)" from the typeahead → the directory person; free text → None."""
     match = PERSON_REF.search(text or "")
@@ -78,6 +109,25 @@ def resolve_pick(token: str, text: str) -> Person | None:
 
 def link_person(text: str, token: str = "") -> Person | None:
     return resolve_pick(token, text) or resolve_person(text)
+
+
+SIBLINGS_SALT = "socialguard.casework.siblings"
+
+
+def siblings_token(person: Person, user) -> str:
+    """Given with a pupil's suggestion: lets the one who picked them (and no one else) ask for
+    that pupil's brothers and sisters."""
+    return signing.dumps([person.pk, user.pk], salt=SIBLINGS_SALT)
+
+
+def resolve_siblings_token(token: str, user) -> Person | None:
+    try:
+        pk, user_pk = signing.loads(token or "", salt=SIBLINGS_SALT, max_age=PICK_MAX_AGE)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if user_pk != user.pk or not isinstance(pk, int):
+        return None
+    return Person.objects.filter(pk=pk, is_active=True).first()
 
 
 def _name_widget(name: str, pick: str, hx_url) -> forms.TextInput:
@@ -116,7 +166,103 @@ class EvidenceFieldsMixin:
             )
 
 
-class ReportForm(forms.Form):
+NOT_KEPT = (
+    "Your file was not kept: answer the question about an indecent image of a child, "
+    "then choose the file again."
+)
+KEPT_GONE = "The file kept from before is no longer here: choose it again"
+
+
+class KeptUploadMixin:
+    """The screenshot across a form that failed validation (pending.py). The form carries a
+    signed token in `pending_upload`; `pending` is the sender's own PendingUploads store."""
+
+    def _init_kept(self, pending) -> None:
+        self.pending = pending
+        self.kept_token = self.kept_name = self.upload_note = ""
+        if self.is_bound and pending is not None:
+            token = self.data.get(self.add_prefix("pending_upload")) or ""
+            name = pending.name(token)
+            if name:
+                self.kept_token, self.kept_name = token, name
+            elif token:
+                self.upload_note = KEPT_GONE + "."
+
+    def _forget_kept(self) -> None:
+        if self.kept_token:
+            self.pending.discard(self.kept_token)
+        self.kept_token = self.kept_name = ""
+
+    def clean_kept(self, cleaned) -> bool:
+        """SLT-5: a kept file is shredded once the answer is "Yes" (or it is removed, or another
+        file replaces it). True when a file goes with the form."""
+        if cleaned.get("indecent_image") == "yes" or cleaned.get("remove_pending"):
+            self._forget_kept()
+        elif cleaned.get("file") is not None:
+            self._forget_kept()
+        return cleaned.get("file") is not None or bool(self.kept_token)
+
+    def upload(self, cleaned, captured="captured_at", site="url_or_sender"):
+        """The services.Upload for the form's file or the file kept from before; None if none.
+        EvidenceRefused (on the file field) when a kept file has gone (swept)."""
+        upload = cleaned.get("file")
+        if upload is not None:
+            name, content = upload.name, upload.read()
+        elif self.kept_token:
+            kept = self.pending.take(self.kept_token)
+            self.kept_token = self.kept_name = ""
+            if kept is None:
+                raise EvidenceRefused(KEPT_GONE, field="file")
+            name, content = kept
+        else:
+            return None
+        return services.Upload(
+            content=content,
+            name=name,
+            captured_at=cleaned.get(captured),
+            site_address=cleaned.get(site) or "",
+        )
+
+    def keep_upload(self, upload=None) -> None:
+        """After a refusal: keep the file for the next try, if it may be kept. `upload` is the
+        services.Upload already read from it, if any."""
+        if self.pending is None or self.kept_token or "file" in self.errors:
+            return
+        sent = self.files.get(self.add_prefix("file")) if self.files else None
+        if upload is None and (sent is None or getattr(sent, "sg_too_large", False)):
+            return
+        answer = self.data.get(self.add_prefix("indecent_image"))
+        if answer != "no":
+            if sent is not None:  # SLT-5: drop the bytes at once
+                sent.file.seek(0)
+                sent.file.truncate(0)
+            if upload is not None:
+                upload.content = None
+            self.upload_note = "" if answer == "yes" else NOT_KEPT
+            return
+        if upload is not None and upload.content:
+            content, name = upload.content, upload.name
+        elif sent is None:
+            return
+        else:
+            sent.file.seek(0)
+            content, name = sent.file.read(), sent.name
+        try:
+            self.kept_token = self.pending.keep(content, name)
+        except EvidenceRefused as exc:
+            self.add_error("file", str(exc))
+        else:
+            self.kept_name = (name or "file")[:200]
+
+
+def _pending_fields():
+    return (
+        forms.CharField(required=False, max_length=500, widget=forms.HiddenInput),
+        forms.BooleanField(label="Remove this file", required=False),
+    )
+
+
+class ReportForm(KeptUploadMixin, forms.Form):
     category = forms.ChoiceField(
         label="What kind of concern is it?",
         widget=forms.RadioSelect,
@@ -168,31 +314,35 @@ class ReportForm(forms.Form):
         error_messages={"required": "Answer the question about an indecent image of a child"},
     )
     physical_location = forms.CharField(
-        label="If it could: where is it now?",
+        label="Only if it could be an indecent image: where is it now?",
         required=False,
         max_length=300,
         help_text="For example: locked cupboard in the DSL’s office, or still on my school laptop.",
     )
     item_description = forms.CharField(
-        label="If it could: describe it in words only",
+        label="Only if it could be an indecent image: describe it in words only",
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     file = forms.FileField(
-        label="Screenshot or file (optional)",
+        label="Screenshot or file (optional; not if it could be an indecent image)",
         required=False,
         help_text="Screenshots, PDFs, saved web pages or emails saved as .eml.",
     )
     captured_at = _datetime_field(
-        "When was the screenshot or file captured?",
+        "Only if you add a file: when was it captured?",
         help_text="Needed with a file, with the web address or sender above.",
     )
+    pending_upload, remove_pending = _pending_fields()
+    max_involved_rows = MAX_INVOLVED_ROWS
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pending=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
-        for i in range(1, INVOLVED_ROWS + 1):
+        self._init_kept(pending)
+        self.fields["category"].choices = plain_category_choices()
+        self.involved_count = self._involved_count()
+        for i in range(1, self.involved_count + 1):
             self.fields[f"involved_{i}_name"] = forms.CharField(
                 label=f"Person involved {i} (optional)",
                 required=False,
@@ -211,10 +361,23 @@ class ReportForm(forms.Form):
                 choices=[("", "Choose")] + CaseParty.PARTS[:3] + CaseParty.PARTS[4:],
             )
             self.fields[f"involved_{i}_kind"] = forms.ChoiceField(
-                label="If not in the directory: who are they?",
+                label="Only if not in the directory: who are they?",
                 required=False,
                 choices=CaseParty.KINDS,
             )
+
+    def _involved_count(self) -> int:
+        """Three rows, or as many as were sent (rows added in the browser), at most 20."""
+        count = INVOLVED_ROWS
+        if self.is_bound:
+            for key in self.data:
+                found = re.fullmatch(r"involved_(\d{1,2})_name", key)
+                if found and (self.data.get(key) or "").strip():
+                    count = max(count, int(found.group(1)))
+        return min(count, MAX_INVOLVED_ROWS)
+
+    def category_groups(self):
+        return grouped_categories(self["category"])
 
     def involved_rows(self):
         return [
@@ -225,13 +388,13 @@ class ReportForm(forms.Form):
                 "kind": self[f"involved_{i}_kind"],
                 "linked": linked_label(self, f"involved_{i}_name", f"involved_{i}_pick"),
             }
-            for i in range(1, INVOLVED_ROWS + 1)
+            for i in range(1, self.involved_count + 1)
         ]
 
     def clean(self):
         cleaned = super().clean()
         parties = []
-        for i in range(1, INVOLVED_ROWS + 1):
+        for i in range(1, self.involved_count + 1):
             name = (cleaned.get(f"involved_{i}_name") or "").strip()
             if not name:
                 continue
@@ -249,29 +412,35 @@ class ReportForm(forms.Form):
                 }
             )
         cleaned["parties"] = parties
-        upload = cleaned.get("file")
-        if upload is not None and getattr(upload, "sg_too_large", False):
-            self.add_error(
-                "file", f"The file is too large: upload a file smaller than {size_limit_text()}"
-            )
-        indecent = cleaned.get("indecent_image") == "yes"
-        if indecent and not (cleaned.get("physical_location") or "").strip():
-            self.add_error(
-                "physical_location", "Say where the item is now, for example a locked cupboard"
-            )
-        if upload is not None and not indecent:
-            if cleaned.get("captured_at") is None and "captured_at" not in self.errors:
-                self.add_error(
-                    "captured_at", "Enter the date and time the screenshot or file was captured"
-                )
-            if not (cleaned.get("url_or_sender") or "").strip():
-                self.add_error(
-                    "url_or_sender", "Enter the web address of the site, or the sender of the email"
-                )
+        _clean_upload(self, cleaned)
         return cleaned
 
 
-class PublicReportForm(forms.Form):
+def _clean_upload(form, cleaned, *, ask_location=True) -> None:
+    """The checks both report forms make on the file and the indecent-image answer."""
+    upload = cleaned.get("file")
+    if upload is not None and getattr(upload, "sg_too_large", False):
+        form.add_error(
+            "file", f"The file is too large: upload a file smaller than {size_limit_text()}"
+        )
+    has_file = form.clean_kept(cleaned)
+    indecent = cleaned.get("indecent_image") == "yes"
+    if ask_location and indecent and not (cleaned.get("physical_location") or "").strip():
+        form.add_error(
+            "physical_location", "Say where the item is now, for example a locked cupboard"
+        )
+    if has_file and not indecent:
+        if cleaned.get("captured_at") is None and "captured_at" not in form.errors:
+            form.add_error(
+                "captured_at", "Enter the date and time the screenshot or file was captured"
+            )
+        if not (cleaned.get("url_or_sender") or "").strip():
+            form.add_error(
+                "url_or_sender", "Enter the web address of the site, or the sender of the email"
+            )
+
+
+class PublicReportForm(KeptUploadMixin, forms.Form):
     """MON-4: a report from outside the school, without an account."""
 
     what_happened = forms.CharField(
@@ -309,10 +478,29 @@ class PublicReportForm(forms.Form):
         help_text="If yes, do not send it to us. Contact the police; we will contact them too.",
         error_messages={"required": "Answer the question about an indecent image of a child"},
     )
+    file = forms.FileField(
+        label="A screenshot (optional; never if it could be an indecent image of a child)",
+        required=False,
+        help_text="A picture of the post or message: PNG, JPEG, GIF or WebP, or a PDF.",
+    )
+    captured_at = _datetime_field(
+        "Only if you add a screenshot: when did you take it?",
+        help_text="With a screenshot, give the web address of the post above too.",
+    )
+    pending_upload, remove_pending = _pending_fields()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pending=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
+        self._init_kept(pending)
+        self.fields["category"].choices = plain_category_choices()
+
+    def category_groups(self):
+        return grouped_categories(self["category"])
+
+    def clean(self):
+        cleaned = super().clean()
+        _clean_upload(self, cleaned, ask_location=False)
+        return cleaned
 
 
 class TriageForm(forms.Form):
@@ -325,8 +513,9 @@ class TriageForm(forms.Form):
     legal_heads = forms.MultipleChoiceField(
         label="Legal heads (LEGAL-1)", required=False, widget=forms.CheckboxSelectMultiple
     )
+    staff_pathway = "staff"  # the staff concern level is asked (in the browser) only on this one
     staff_concern_level = forms.ChoiceField(
-        label="If the concern is about a member of staff",
+        label="Only if the concern is about a member of staff: how serious is it?",
         required=False,
         choices=Case.STAFF_CONCERN_LEVELS,
         widget=forms.RadioSelect,
@@ -350,6 +539,13 @@ class OutcomeForm(forms.Form):
     )
     outcome_text = forms.CharField(
         label="What was decided and done", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    # Shown only while a police or urgent action is open (casework/actions.py).
+    override_reason = forms.CharField(
+        label="Why record the outcome while that action is still open",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, case=None, **kwargs):
@@ -416,12 +612,6 @@ class ActionCompleteForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    police_confirmation = forms.CharField(
-        label="Confirmation that this does not interfere with the police enquiry",
-        required=False,
-        max_length=2000,
-        help_text="Needed while a police enquiry is active (CB-11).",
     )
 
 

@@ -50,6 +50,8 @@ class Case(models.Model):
     indecent_image = models.BooleanField(default=False)
     restricted = models.BooleanField(default=False)
     police_hold = models.BooleanField(default=False)
+    # CB-11: when the current police enquiry began (paused actions are extended by the pause).
+    police_hold_since = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=20, choices=STATES, default="new")
     pathway = models.CharField(max_length=20, blank=True)
     staff_concern_level = models.CharField(max_length=20, choices=STAFF_CONCERN_LEVELS, blank=True)
@@ -83,9 +85,16 @@ class Case(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Hourly urgent escalation (casework/urgency.py): when the last urgent notice went out.
+    urgent_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        # The case list and dashboard at 100,000 cases (migration 0006).
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="case_created_idx"),
+            models.Index(fields=["state", "created_at"], name="case_state_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -105,6 +114,7 @@ class CaseAudience(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "role"], name="unique_case_audience_role")
         ]
+        indexes = [models.Index(fields=["role", "case"], name="caseaudience_role_case_idx")]
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.role}"
@@ -219,7 +229,7 @@ class CaseEvent(models.Model):
 
 
 class CaseAction(models.Model):
-    STATUS = [("open", "Open"), ("done", "Done")]
+    STATUS = [("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")]
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
     key = models.CharField(max_length=40, blank=True)
@@ -238,12 +248,34 @@ class CaseAction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     done_note = models.TextField(blank=True)
-    police_confirmation = models.TextField(blank=True)
+    police_confirmation = models.TextField(blank=True)  # free text before issue 10: old data only
     reminded = models.BooleanField(default=False)
     escalation_level = models.PositiveIntegerField(default=0)
+    # Handler controls (casework/actions.py): cancelled with a reason, never deleted.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.TextField(blank=True)
+    # CB-11: an internal action agreed with the police goes ahead during a police enquiry.
+    police_agreed_by = models.CharField(max_length=200, blank=True)  # the officer: name and role
+    police_agreed_at = models.DateTimeField(null=True, blank=True)
+    police_agreement_note = models.TextField(blank=True)
+    police_agreement_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # CB-12: a support task names the person to support and what the owner needs to know.
+    support_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    brief = models.TextField(blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["case", "status", "due_at"], name="caseaction_case_due_idx"),
+            models.Index(fields=["status", "due_at"], name="caseaction_status_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,6 +1,6 @@
 """Who may see and handle cases: capabilities plus need-to-know per case (PRIN-a, SLT-5)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from socialguard.people.permissions import (
     has_capability,
@@ -18,6 +18,8 @@ register_capability("cases.handle", HANDLER_ROLES)
 register_capability("cases.dashboard", HANDLER_ROLES)
 register_capability("cases.export", frozenset({"headteacher", "dsl"}))
 register_capability("cases.low_level", frozenset({"headteacher"}))
+# The governors' report (counts only: no names, no references) goes to the handlers, who present it.
+register_capability("cases.governors_report", HANDLER_ROLES)
 
 
 def named_person_ids(case) -> set[int]:
@@ -78,17 +80,21 @@ def can_view_evidence(user, evidence) -> bool:
 
 
 def visible_cases(user):
-    """Cases a user may see, as a queryset (the same rule as can_view_case)."""
-    from .models import Case
+    """Cases a user may see, as a queryset (the same rule as can_view_case).
+
+    EXISTS on the audience rather than a join and DISTINCT, so that counting and paging 100,000
+    cases stays fast and a list sorted by date can walk its index (the case list, the dashboard)."""
+    from .models import Case, CaseAudience, CaseParty, PossibleMatch
 
     person = user_person(user)
     if person is None or not has_capability(user, "cases.handle"):
         return Case.objects.none()
-    return (
-        Case.objects.filter(audience__role__in=user_roles(user))
-        .exclude(pk__in=cases_naming(person))
-        .distinct()
-    )
+    audience = CaseAudience.objects.filter(case=OuterRef("pk"), role__in=user_roles(user))
+    linked = CaseParty.objects.filter(person=person).values("case_id")
+    possible = PossibleMatch.objects.filter(
+        person=person, state__in=PossibleMatch.NAMING_STATES
+    ).values("case_id")
+    return Case.objects.filter(Exists(audience)).exclude(pk__in=linked).exclude(pk__in=possible)
 
 
 def visible_evidence(user):
@@ -96,6 +102,34 @@ def visible_evidence(user):
     from .models import Evidence
 
     return Evidence.objects.filter(case__in=visible_cases(user).values("pk"))
+
+
+# A person's safeguarding page (every case they are in, one chronology, family, flags) and the search.
+register_capability("cases.person_history", HANDLER_ROLES)
+
+
+@enforces("PRIN-a")
+def can_view_person_history(user, person) -> bool:
+    """A handler, but not about herself or her own child: a conflict of interest. The cases shown
+    are only those she may open (visible_cases), so a case she is named in never appears."""
+    refused = person_history_refused_ids(user)
+    return refused is not None and person.pk not in refused
+
+
+def person_history_refused_ids(user) -> set[int] | None:
+    """None when the user may open nobody's page; else whose page she may not open (herself and
+    her children), in one query, so a list of people is checked at once."""
+    from socialguard.people.models import ParentOf
+
+    viewer = user_person(user)
+    if viewer is None or not has_capability(user, "cases.person_history"):
+        return None
+    children = ParentOf.objects.filter(parent=viewer).values_list("child_id", flat=True)
+    return {viewer.pk, *children}
+
+
+def can_flag_person(user, person) -> bool:
+    return can_view_person_history(user, person)
 
 
 register_object_rule("casework.case", can_view_case, visible=visible_cases)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -70,6 +70,7 @@ class EvidenceIntegrityError(CaseworkError):
 @dataclass
 class Mailbag:
     messages: list = field(default_factory=list)
+    urgent: list = field(default_factory=list)
 
     def add(self, person: Person | None, subject: str, body: str) -> None:
         address = _email_of(person)
@@ -78,16 +79,46 @@ class Mailbag:
         if address and (address, subject, body) not in self.messages:
             self.messages.append((address, subject, body))
 
-    def send(self) -> int:
-        sent = 0
+    def add_urgent(self, person: Person | None, subject: str, body: str) -> None:
+        """Sent on its own, never in a digest, marked urgent for mail programs (casework/urgency.py)."""
+        address = _email_of(person)
+        if address and (address, subject, body) not in self.urgent:
+            self.urgent.append((address, subject, body))
+
+    def _digested(self) -> list:
+        """One email per person: a sweep after downtime may owe someone many notices."""
+        by_address: dict[str, list] = {}
         for address, subject, body in self.messages:
+            by_address.setdefault(address, []).append((subject, body))
+        digested = []
+        for address, items in by_address.items():
+            if len(items) == 1:
+                digested.append((address, *items[0]))
+                continue
+            kinds = ", ".join(dict.fromkeys(subject.split(":")[0] for subject, _ in items))
+            body = "\n----\n\n".join(f"{subject}\n\n{body}" for subject, body in items)
+            digested.append((address, f"{len(items)} notices about your cases ({kinds})", body))
+        return digested
+
+    def send(self, digest: bool = False) -> int:
+        sent = 0
+        messages = self._digested() if digest else self.messages
+        plain = [(a, f"[SocialGuard] {s}", b, None) for a, s, b in messages]
+        urgent = [(a, f"URGENT [SocialGuard] {s}", b, URGENT_HEADERS) for a, s, b in self.urgent]
+        for address, subject, body, headers in urgent + plain:
             try:
-                send_mail(f"[SocialGuard] {subject}", body, None, [address])
+                if headers:
+                    EmailMessage(subject, body, None, [address], headers=headers).send()
+                else:
+                    send_mail(subject, body, None, [address])
                 sent += 1
             except Exception as exc:  # a mail outage must not lose the case: home still shows it
                 # The exception text can carry the recipient's address: log its type only.
                 logger.error("casework email could not be sent (%s)", type(exc).__name__)
         return sent
+
+
+URGENT_HEADERS = {"X-Priority": "1", "Importance": "high"}
 
 
 def _email_of(person: Person | None) -> str:
@@ -503,6 +534,9 @@ def case_report(
             )
         elif upload is not None:
             _store_file(case, upload, content_type, user, written)
+        from . import urgency  # urgency builds on this module
+
+        urgency.mark_if_urgent(case, bag, user)
         audit_record(
             action="case.reported", obj=case, detail={"category": category, "source": source}
         )
@@ -772,7 +806,11 @@ def _action_create(case: Case, template: ActionTemplate, bag: Mailbag, user=None
         due_at=_due(template, now),
     )
     _event(case, "action_raised", f"Action raised: {template.title} ({template.clause}).", user)
-    _tell(bag, owner, case, "New action for you", f"You own a new action: {template.title}.")
+    from . import actions  # the handlers' controls build on this module
+
+    actions.support_details(action)  # CB-12: whom to support, what to know
+    # The link is the owner's task page: a line manager may not open the case (CB-12).
+    actions.tell_owner(bag, action, "New action for you", f"You own a new action: {template.title}.")
     return action
 
 
@@ -782,27 +820,21 @@ def _special_action(case: Case, key: str, bag: Mailbag, user=None) -> CaseAction
 
 
 @enforces("CB-11")
-def action_complete(
-    *, action: CaseAction, user, note: str = "", police_confirmation: str = ""
-) -> CaseAction:
-    """Mark an action done. While a police enquiry is active, an internal action needs a recorded
-    confirmation that it does not interfere with the enquiry (CB-11)."""
-    if action.status == "done":
-        raise CaseworkError("This action is already done")
+def action_complete(*, action: CaseAction, user, note: str = "") -> CaseAction:
+    """Mark an action done. While a police enquiry is active, an internal action is paused and
+    cannot be done unless the police agreed to it (casework/actions.py, CB-11)."""
+    from . import actions
+
     case = action.case
-    if case.police_hold and action.internal and not police_confirmation.strip():
-        raise CaseworkError(
-            "A police enquiry is active: confirm that this action does not interfere with it"
-        )
     with transaction.atomic():
+        actions.lock(action)
+        actions.check_complete(action)
         action.status, action.done_at, action.done_by = "done", clock.now(), user
-        action.done_note, action.police_confirmation = note.strip(), police_confirmation.strip()
+        action.done_note = note.strip()
         action.save()
         text = f"Action done: {action.title}."
-        if action.police_confirmation:
-            text += (
-                f" Confirmed not to interfere with the police enquiry: {action.police_confirmation}"
-            )
+        if action.police_agreed_at is not None and case.police_hold:
+            text += f" Agreed with the police: {action.police_agreed_by}."
         _event(case, "action_done", text, user)
         audit_record(action="case.action_done", obj=action, detail={"case": case.reference})
     return action
@@ -877,8 +909,15 @@ def case_triage(
     return case
 
 
-def case_advance(*, case: Case, user, outcome: str = "", outcome_text: str = "") -> Case:
-    """new → triaged (case_triage) → investigating → outcome → closed."""
+@enforces("CB-11", "SLT-4", "SLT-5")
+def case_advance(
+    *, case: Case, user, outcome: str = "", outcome_text: str = "", override_reason: str = ""
+) -> Case:
+    """new → triaged (case_triage) → investigating → outcome → closed. No investigation during a
+    police enquiry without a police agreement (CB-11); no outcome while a police or urgent action
+    is open, unless `override_reason` says why (casework/actions.py)."""
+    from . import actions
+
     target = TRANSITIONS.get(case.state)
     if target is None:
         raise CaseworkError(
@@ -893,7 +932,10 @@ def case_advance(*, case: Case, user, outcome: str = "", outcome_text: str = "")
             raise CaseworkError("Choose an outcome")
     if target == "closed" and case.actions.filter(status="open").exists():
         raise CaseworkError("Finish or record every open action before closing the case")
+    if target == "investigating":
+        actions.check_investigation_start(case)
     with transaction.atomic():
+        override = actions.check_outcome(case, override_reason) if target == "outcome" else ""
         case.state = target
         if target == "outcome":
             case.outcome, case.outcome_text = outcome, outcome_text.strip()
@@ -906,6 +948,8 @@ def case_advance(*, case: Case, user, outcome: str = "", outcome_text: str = "")
             "closed": "Case closed.",
         }[target]
         _event(case, target, text, user)
+        if override:
+            _event(case, "outcome_override", override, user)
         audit_record(action=f"case.{target}", obj=case)
     return case
 
@@ -969,9 +1013,9 @@ def _reassign_named_owner(case: Case, person: Person, bag: Mailbag, user=None) -
             f"“{action.title}” moved to {who}: its owner is named in the case (PRIN-a).",
             user,
         )
-        _tell(
-            bag, action.owner, case, "New action for you", f"You own a new action: {action.title}."
-        )
+        from . import actions
+
+        actions.tell_owner(bag, action, "New action for you", f"You own a new action: {action.title}.")
 
 
 def case_link(*, case: Case, other: Case, user) -> None:
@@ -985,15 +1029,22 @@ def case_link(*, case: Case, other: Case, user) -> None:
 
 @enforces("CB-11")
 def case_police_hold_set(*, case: Case, user, active: bool, note: str = "") -> Case:
+    """While a police enquiry is active its internal actions are paused, except those agreed with
+    the police; lifted, they resume with their deadlines moved on (casework/actions.py)."""
+    from . import actions
+
     with transaction.atomic():
+        list(Case.objects.select_for_update().filter(pk=case.pk).values("pk"))
+        case.refresh_from_db(fields=["police_hold", "police_hold_since"])
+        text = actions.police_hold_changed(case, active=active, user=user)
         case.police_hold = active
-        case.save(update_fields=["police_hold"])
-        text = (
-            "Police enquiry active: internal actions now need a confirmation that they do not interfere."
-            if active
-            else "Police enquiry no longer active."
-        )
+        case.save(update_fields=["police_hold", "police_hold_since"])
         _event(case, "police_hold", f"{text} {note.strip()}".strip(), user)
+        audit_record(
+            action="case.police_hold_set" if active else "case.police_hold_lifted",
+            obj=case,
+            detail={"note": note.strip()[:1000]},
+        )
     return case
 
 
@@ -1154,6 +1205,9 @@ def _slt5_record(
         user,
     )
     _special_action(case, "police_now", bag, user)
+    from . import urgency  # urgency builds on this module
+
+    urgency.mark_if_urgent(case, bag, user)
     audit_record(
         action="evidence.refused_slt5",
         obj=evidence,
@@ -1356,8 +1410,14 @@ def _escalate(case: Case, after_index: int, bag: Mailbag, what: str) -> int:
             f"{what} is overdue: escalated to the {get_pack().role_label(recipients[0][1])}.",
         )
     else:
-        _event(case, "escalated", f"{what} is overdue and there is no one further to escalate to.")
+        text = f"{what} is overdue and there is no one further to escalate to."
+        if not case.events.filter(kind="escalated", text=text).exists():  # once, not every sweep
+            _event(case, "escalated", text)
     return last
+
+
+def _escalated_since(case: Case, what: str, moment: datetime) -> bool:
+    return case.events.filter(kind="escalated", text__startswith=what, at__gt=moment).exists()
 
 
 def _role_index(case: Case, role: str) -> int:
@@ -1391,16 +1451,19 @@ def deadlines_sweep(now: datetime) -> int:
                 case.triage_due = now + _hours("triage")
                 case.triage_reminded = False
                 case.save(update_fields=["escalation_level", "triage_due", "triage_reminded"])
-        for action in CaseAction.objects.filter(status="open").select_related("case", "owner"):
+        # CB-11: actions paused by a police hold get no reminder and no escalation
+        from . import actions
+
+        live = actions.actions_live(CaseAction.objects.filter(status="open"))
+        for action in live.select_related("case", "owner"):
             case = action.case
             if not action.reminded and action.due_at - reminder <= now < action.due_at:
                 if action.owner_id in _named_ids(case):  # PRIN-a: a named owner is never told
                     _reassign_named_owner(case, action.owner, bag)
                     action.refresh_from_db()
-                _tell(
+                actions.tell_owner(
                     bag,
-                    action.owner,
-                    case,
+                    action,
                     "Reminder: action due",
                     f"“{action.title}” is due by {action.due_at:%d %B %Y %H:%M}.",
                 )
@@ -1408,7 +1471,11 @@ def deadlines_sweep(now: datetime) -> int:
                 action.save(update_fields=["reminded"])
                 _event(case, "reminder", f"Reminder sent: “{action.title}” due soon.")
             period = _hours("action")
-            if now >= action.due_at + action.escalation_level * period:
+            what = f"Action “{action.title}”"
+            # After downtime many steps are due at once: take one step a day, not one a sweep.
+            if now >= action.due_at + action.escalation_level * period and not _escalated_since(
+                case, what, now - max(period, timedelta(days=1))
+            ):
                 owner_role = next(
                     (
                         r
@@ -1418,7 +1485,7 @@ def deadlines_sweep(now: datetime) -> int:
                     "",
                 )
                 start = _role_index(case, owner_role) if owner_role else -1
-                _escalate(case, start + action.escalation_level, bag, f"Action “{action.title}”")
+                _escalate(case, start + action.escalation_level, bag, what)
                 action.escalation_level += 1
                 action.save(update_fields=["escalation_level"])
         for case in Case.objects.exclude(state="closed"):
@@ -1437,4 +1504,7 @@ def deadlines_sweep(now: datetime) -> int:
                 _escalate(case, case.escalation_level, bag, "The case")
                 case.case_escalated = True
                 case.save(update_fields=["case_escalated"])
-    return bag.send()
+        from . import urgency  # urgency builds on this module
+
+        urgency.urgent_sweep(now, bag)
+    return bag.send(digest=True)  # one email per person, however many notices a late sweep owes

@@ -7,8 +7,6 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,10 +20,12 @@ from socialguard.people.permissions import get_object_for_user, has_capability, 
 from socialguard.policy.pack import get_pack
 from socialguard.web.registry import HomeItem, register_home, register_nav
 
-from . import forms, services
+from . import action_views, actions, caselist, forms, reports, services
 from .models import Case, CaseAction, CaseParty, Evidence
 from .packdata import casework_config
+from .pending import PendingUploads
 from .permissions import can_export_case, can_view_case, cases_naming, visible_cases
+from .reportform import danger_text
 from .uploads import use_memory_only_uploads
 from .vault import EvidenceRefused
 
@@ -56,8 +56,8 @@ def casework_home(request):
                     count=new,
                 )
             )
-        overdue = CaseAction.objects.filter(
-            case__in=cases, status="open", due_at__lt=clock.now()
+        overdue = actions.actions_live(
+            CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=clock.now())
         ).count()
         if overdue:
             items.append(
@@ -93,8 +93,11 @@ def casework_home(request):
 
 def _own_actions(person):
     """Open actions a person owns, never on a case they are named in (PRIN-a)."""
-    return CaseAction.objects.filter(owner=person, status="open").exclude(
-        case__in=cases_naming(person)
+    # CB-11: an internal action paused by a police hold is not on anyone's list
+    return actions.actions_live(
+        CaseAction.objects.filter(owner=person, status="open").exclude(
+            case__in=cases_naming(person)
+        )
     )
 
 
@@ -139,14 +142,17 @@ def report(request):
 @csrf_protect
 @require("cases.report")
 def _report(request):
-    form = forms.ReportForm(request.POST or None, request.FILES or None)
+    form = forms.ReportForm(
+        request.POST or None, request.FILES or None, pending=PendingUploads(request.session)
+    )
+    upload = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         indecent = data["indecent_image"] == "yes"
-        upload = None if indecent else _upload_from(data)
         if indecent and data.get("file") is not None:
             _discard(data["file"])
         try:
+            upload = None if indecent else form.upload(data)
             case = services.case_report(
                 reporter=user_person(request.user),
                 category=data["category"],
@@ -176,10 +182,12 @@ def _report(request):
                 f"Thank you. Your report {case.reference} has gone to the people who deal with it.",
             )
             return redirect("casework:my_report", reference=case.reference)
+    if form.errors:
+        form.keep_upload(upload)  # the screenshot survives the error (pending.py)
     return render(
         request,
         "casework/report.html",
-        {"form": form, "platforms": get_pack().platforms},
+        {"form": form, "platforms": get_pack().platforms, "danger": danger_text()},
         status=400 if form.errors else 200,
     )
 
@@ -226,7 +234,18 @@ def people_search(request):
     audit_record(
         action="people.lookup", detail={"results": len(people), "query_length": len(query)}
     )
-    options = [{"label": services.person_label(p), "token": forms.pick_token(p)} for p in people]
+    pupil_roles = casework_config().pupil_roles
+    options = [
+        {
+            "label": services.person_label(p),
+            "token": forms.pick_token(p),
+            # Only for a pupil, only for this user: ask for their brothers and sisters (siblings.py)
+            "siblings": forms.siblings_token(p, request.user)
+            if set(p.role_ids) & pupil_roles
+            else "",
+        }
+        for p in people
+    ]
     return render(request, "casework/_people_options.html", {"options": options})
 
 
@@ -281,7 +300,7 @@ def support(request):
 @require("cases.report")
 def my_actions(request):
     person = user_person(request.user)
-    actions = _own_actions(person).select_related("case") if person else []
+    actions = _own_actions(person).select_related("case", "support_person") if person else []
     return render(
         request,
         "casework/my_actions.html",
@@ -322,29 +341,45 @@ def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
+@csrf_exempt
 def public_report(request):
-    form = forms.PublicReportForm(request.POST or None)
+    # As for staff reports: the upload handlers are swapped before the body is read (SLT-5).
+    use_memory_only_uploads(request)
+    return _public_report(request)
+
+
+@csrf_protect
+def _public_report(request):
+    form = forms.PublicReportForm(
+        request.POST or None, request.FILES or None, pending=PendingUploads(request.session)
+    )
+    upload = None
     if request.method == "POST":
         config = casework_config()
         key = f"casework:public-report:{_client_ip(request)}"
         count = cache.get(key, 0)
         if count >= config.public_reports_per_hour:
+            for sent in request.FILES.values():
+                _discard(sent)
             return render(
                 request,
                 "casework/public_report.html",
-                {"form": form, "rate_limited": True},
+                {"form": form, "rate_limited": True, "danger": danger_text()},
                 status=429,
             )
         cache.set(key, count + 1, 3600)
         if form.is_valid():
             data = form.cleaned_data
             indecent = data["indecent_image"] == "yes"
+            if indecent and data.get("file") is not None:
+                _discard(data["file"])  # SLT-5: never stored
             parties = (
                 [{"name": data["about"], "part": "other", "kind": "unknown"}]
                 if data["about"].strip()
                 else []
             )
             try:
+                upload = None if indecent else form.upload(data)
                 case = services.case_report(
                     reporter=None,
                     source="public",
@@ -360,14 +395,23 @@ def public_report(request):
                     physical_location="Not held by the school: reported from outside"
                     if indecent
                     else "",
+                    upload=upload,
                 )
+            except EvidenceRefused as exc:
+                form.add_error({"site_address": "url_or_sender"}.get(exc.field, exc.field), str(exc))
             except services.CaseworkError as exc:
-                form.add_error(None, str(exc))
+                field = getattr(exc, "field", None)
+                form.add_error(field if field in form.fields else None, str(exc))
             else:
                 request.session["casework_public_reference"] = case.reference
                 return redirect("casework:public_report_thanks")
+        if form.errors:
+            form.keep_upload(upload)
     return render(
-        request, "casework/public_report.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "casework/public_report.html",
+        {"form": form, "danger": danger_text()},
+        status=400 if form.errors else 200,
     )
 
 
@@ -427,6 +471,8 @@ def _detail_context(request, case: Case, **forms_in) -> dict:
         "flag_form": forms.FlagForm(),
         "error": forms_in.get("error", ""),
         "form": next((f for f in forms_in.values() if hasattr(f, "errors") and f.errors), None),
+        # add, reassign, cancel, police agreement: the action cards (casework/action_views.py)
+        **action_views.detail_context(case, forms_in),
     }
 
 
@@ -441,37 +487,10 @@ def _render_detail(request, case, status=200, **forms_in):
 
 @require("cases.handle")
 def case_list(request):
-    cases = visible_cases(request.user).order_by("-created_at")
-    state = request.GET.get("state", "")
-    if state in dict(Case.STATES):
-        cases = cases.filter(state=state)
-    now = clock.now()
-    overdue_ids = set(
-        CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=now).values_list(
-            "case_id", flat=True
-        )
-    )
-    rows = [
-        {
-            "case": c,
-            "category": get_pack().categories.get(c.category),
-            "overdue": c.id in overdue_ids or (c.state == "new" and c.triage_due < now),
-        }
-        for c in cases[:200]
-    ]
-    audit_list_view(
-        object_type="casework.case", ids=[r["case"].reference for r in rows], page="case list"
-    )
-    return render(
-        request,
-        "casework/case_list.html",
-        {
-            "rows": rows,
-            "state": state,
-            "states": Case.STATES,
-            "can_low_level": has_capability(request.user, "cases.low_level"),
-        },
-    )
+    context, status = caselist.list_for_request(request.user, request.GET)
+    context["can_low_level"] = has_capability(request.user, "cases.low_level")
+    context["can_report"] = has_capability(request.user, "cases.governors_report")
+    return render(request, "casework/case_list.html", context, status=status)
 
 
 @require("cases.handle")
@@ -785,24 +804,9 @@ def evidence_flag(request, reference, evidence_ref):
 
 @require("cases.export")
 def case_export(request, reference):
-    import weasyprint
-    from django.template.loader import render_to_string
+    from . import export_views  # the report and bundle live in casework/export.py
 
-    case = _case(request, reference)
-    if not can_export_case(request.user, case):
-        raise PermissionDenied
-    context = _detail_context(request, case)
-    context["generated_at"] = clock.now()
-    context["school_name"] = get_pack().school_name
-    html = render_to_string("casework/export.html", context)
-    pdf = weasyprint.HTML(string=html).write_pdf()
-    with transaction.atomic():
-        audit_record(action="case.exported", obj=case, detail={"format": "pdf"})
-        services._event(case, "exported", "Case report exported as PDF.", request.user)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{case.reference}.pdf"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return export_views.case_export(request, reference)
 
 
 # ---------------------------------------------------------------- dashboard and low-level concerns
@@ -864,40 +868,87 @@ _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 def dashboard(request):
     now = clock.now()
     pack = get_pack()
-    cases = list(visible_cases(request.user))
-    open_by_category = Counter(c.category for c in cases if c.is_open)
-    labels = {cid: cat.label for cid, cat in pack.categories.items()}
-    overdue = list(
-        CaseAction.objects.filter(case__in=cases, status="open", due_at__lt=now).select_related(
-            "case", "owner"
-        )
+    form = reports.PeriodForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    figures = reports.dashboard_figures(
+        request.user, data, calendar_months(reports.period_end(data, now))
     )
+    shown = [a.case.reference for a in figures["overdue"]]
+    shown += [c["reference"] for c in figures["triaged"]]
+    audit_list_view(
+        object_type="casework.case", ids=list(dict.fromkeys(shown)), page="case dashboard"
+    )
+    labels = {cid: cat.label for cid, cat in pack.categories.items()}
     triage_hours = pack.deadline_hours("triage")
     triage_rows = []
-    for case in sorted((c for c in cases if c.triaged_at), key=lambda c: c.created_at)[-12:]:
-        hours = round((case.triaged_at - case.created_at).total_seconds() / 3600, 1)
-        triage_rows.append((case.reference, hours, RED if hours > triage_hours else GREEN))
-    months = dict.fromkeys(calendar_months(now), 0)
-    for case in cases:
-        key = _month_key(case.created_at)
-        if key in months:
-            months[key] += 1
+    for case in figures["triaged"]:
+        hours = round((case["triaged_at"] - case["created_at"]).total_seconds() / 3600, 1)
+        triage_rows.append((case["reference"], hours, RED if hours > triage_hours else GREEN))
     return render(request, "casework/dashboard.html", {
+        "form": form,
         "open_chart": _chart("Open cases by category", [
-            (labels.get(key, key), count, BLUE) for key, count in open_by_category.most_common()
+            (labels.get(key, key), count, BLUE) for key, count in figures["open_by_category"]
         ]),
-        "overdue": overdue,
+        "overdue": figures["overdue"],
+        "overdue_total": figures["overdue_total"],
         "triage_chart": _chart(
             f"Hours from report to triage for the last {len(triage_rows)} cases triaged, against the "
             f"{triage_hours}-hour deadline (dashed line); red bars missed it",
             triage_rows, unit=" h", marker=triage_hours,
         ),
         "triage_deadline": triage_hours,
-        "month_chart": _chart("Cases reported in each of the last twelve months", [
-            (_month_label(key), count, BLUE) for key, count in months.items()
+        "month_chart": _chart("Cases reported in each of the twelve months", [
+            (_month_label(key), count, BLUE) for key, count in figures["months"]
         ]),
+        "can_report": has_capability(request.user, "cases.governors_report"),
         "now": now,
-    })  # fmt: skip
+    }, status=400 if form.errors else 200)  # fmt: skip
+
+
+def _governors_report(request, kind: str):
+    form = reports.PeriodForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    report = reports.governors_report(request.user, form.cleaned_data)
+    audit_record(
+        action="case.governors_report",
+        object_type="casework.case",
+        object_id="governors report",
+        detail={"format": kind, "filters": {k: str(v) for k, v in form.cleaned_data.items() if v}},
+    )
+    return form, report
+
+
+@require("cases.governors_report")
+def governors_report(request):
+    form, report = _governors_report(request, "page")
+    return render(
+        request,
+        "casework/governors_report.html",
+        {"form": form, "report": report},
+        status=400 if form.errors else 200,
+    )
+
+
+@require("cases.governors_report")
+def governors_report_pdf(request):
+    import weasyprint
+    from django.template.loader import render_to_string
+
+    form, report = _governors_report(request, "pdf")
+    if report is None:
+        return render(
+            request, "casework/governors_report.html", {"form": form, "report": None}, status=400
+        )
+    html = render_to_string(
+        "casework/governors_report_pdf.html",
+        {"report": report, "school_name": get_pack().school_name, "generated_at": clock.now()},
+    )
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="governors-report.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _low_level_cases(user):

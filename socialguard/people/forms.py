@@ -4,7 +4,11 @@ from django.contrib.auth.forms import AuthenticationForm
 
 class SignInForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        # The same words whether or not the username exists or is switched off (no enumeration).
+        "invalid_login": (
+            "Enter a correct username and password. Both are case-sensitive. If your sign-in "
+            "has been switched off, or you have not chosen a password yet, ask the school office."
+        ),
         "inactive": "This account has been switched off. Ask the school office.",
     }
 

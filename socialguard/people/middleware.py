@@ -4,7 +4,8 @@ from django.urls import reverse
 from .permissions import requires_two_factor
 
 # Pages someone who still owes a second factor may open.
-_OPEN_PATHS = ("/account/two-factor/", "/account/sign-out/", "/static/")
+# A one-time sign-in link's page too: it sets up the second factor itself, before signing in.
+_OPEN_PATHS = ("/account/two-factor/", "/account/sign-out/", "/account/welcome/", "/static/")
 
 
 class TwoFactorRequiredMiddleware:

@@ -240,3 +240,70 @@ class EncryptedTOTPDevice(ThrottlingMixin, Device):
             label = f"{issuer}:{label}"
             query += f"&issuer={quote(issuer)}"
         return f"otpauth://totp/{quote(label)}?{query}"
+
+
+class AccountLink(models.Model):
+    """A one-time link to set a password (an invitation or a reset). Only the token's SHA-256 is
+    kept; the link works once, until `expires_at`, and a newer link for the account ends it."""
+
+    INVITE = "invite"
+    RESET = "reset"
+    PURPOSE_CHOICES = [(INVITE, "Invitation"), (RESET, "Password reset")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_links"
+    )
+    purpose = models.CharField(max_length=10, choices=PURPOSE_CHOICES)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} for user {self.user_id}"
+
+    @staticmethod
+    def hash_token(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class PersonFlag(models.Model):
+    """A safeguarding flag on a person (child protection plan, looked after, SEND…): one of the
+    pack's `[casework.person_flags]`. Set and cleared by a handler; a cleared flag is kept, with
+    who cleared it and when, so the person's page shows its history."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="flags")
+    flag = models.CharField(max_length=40)
+    note = models.CharField(max_length=300, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField()
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "flag"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="unique_current_person_flag",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.flag}"

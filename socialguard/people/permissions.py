@@ -84,6 +84,12 @@ def has_capability(user, capability: str) -> bool:
     return True if allowed == "*" else bool(roles & allowed)
 
 
+def can_manage_accounts(user) -> bool:
+    """May open the sign-in pages (invite, switch off, reset): the pack's `accounts.managed_by`.
+    Whose sign-in they may change is decided per person by account_rules.management_refusal."""
+    return bool(user_roles(user) & set(get_pack().data["accounts"]["managed_by"]))
+
+
 def requires_two_factor(user) -> bool:
     """TOTP is enforced for anyone whose role can see safeguarding records."""
     return bool(user_roles(user) & get_pack().safeguarding_roles())

@@ -471,7 +471,8 @@ def account_create(*, person: Person, username: str, password: str | None = None
         )
         if password:
             user.set_password(password)
-        elif not user.has_usable_password():
+        elif not user.password or not user.has_usable_password():
+            # a new user's empty password counts as "usable" to Django: mark it unusable
             user.set_unusable_password()
         user.save()
         if person.user_id != user.pk:

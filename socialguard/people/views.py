@@ -31,7 +31,7 @@ from .forms import (
 )
 from .importviews import csv_import_page, csv_import_progress
 from .models import ApiToken, EncryptedTOTPDevice, Person
-from .permissions import has_capability, require, requires_two_factor
+from .permissions import CAPABILITIES, has_capability, require, requires_two_factor
 
 register_nav("People", "people", "people.view", order=60)
 register_nav("Import people", "people_import", "people.import", order=61)
@@ -176,8 +176,24 @@ def person_detail(request, external_id):
             "show_identifiers": has_capability(request.user, "people.identifiers"),
             "children": Person.objects.filter(parent_links__parent=person),
             "parents": Person.objects.filter(children_links__child=person),
+            "safeguarding_url": _safeguarding_url(request.user, person),
         },
     )
+
+
+def _safeguarding_url(user, person):
+    """The casework page of every case the person is in, for those who may open it (the rule
+    itself is casework.permissions.can_view_person_history; that page refuses anyone else)."""
+    if "cases.person_history" not in CAPABILITIES or not has_capability(
+        user, "cases.person_history"
+    ):
+        return ""
+    viewer = getattr(user, "person", None)
+    if viewer is None or viewer.pk == person.pk:
+        return ""
+    if person.parent_links.filter(parent=viewer).exists():
+        return ""
+    return reverse("casework:person_history", kwargs={"external_id": person.external_id})
 
 
 @require("people.import")

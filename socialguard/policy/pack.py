@@ -101,6 +101,11 @@ class Category:
     route: tuple
     safeguarding: bool = False
     about_staff: bool = False
+    # What the report form shows: the concern in plain words, a one-line hint under it, and the
+    # heading it is grouped under (groups appear in the order they are first named).
+    plain_label: str = ""
+    hint: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -309,6 +314,9 @@ def _validate_categories(problems, data, roles, clauses) -> dict:
             route=tuple(route),
             safeguarding=bool(c.get("safeguarding", False)),
             about_staff=bool(c.get("about_staff", False)),
+            plain_label=_required_text(problems, c, "plain_label", key),
+            hint=_required_text(problems, c, "hint", key),
+            group=_required_text(problems, c, "group", key),
         )
     for risk in (cid for cid in clauses if cid.startswith("RISK-")):
         if not any(cat.clause == risk for cat in categories.values()):
@@ -433,9 +441,18 @@ def _section_validators():
         pass
     else:
         validators.append(validate_contact_rules)
+    from socialguard.casework.reportform import validate_report_form
+
+    validators.append(validate_report_form)
     from socialguard.people.rules import validate_account_rules
 
     validators.append(validate_account_rules)
+    from socialguard.people.account_rules import validate_account_management
+
+    validators.append(validate_account_management)
+    from socialguard.records.retention import validate_retention
+
+    validators.append(validate_retention)
     return validators
 
 

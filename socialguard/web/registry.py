@@ -21,6 +21,7 @@ class HomeItem:
     description: str = ""
     urgent: bool = False
     count: int | None = None
+    banner: bool = False  # shown as a red banner at the top of home (urgent concerns)
 
 
 NAV: list[NavEntry] = []

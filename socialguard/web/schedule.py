@@ -39,7 +39,8 @@ def load_sweeps() -> None:
     """Import each app's tasks module so its sweeps register themselves."""
     from importlib import import_module
 
-    for app in ("people", "policy", "casework", "publishing", "consent", "contact", "declarations"):
+    apps = ("people", "policy", "casework", "publishing", "consent", "contact", "declarations")
+    for app in (*apps, "monitoring"):
         try:
             import_module(f"socialguard.{app}.tasks")
         except ModuleNotFoundError as exc:

@@ -188,8 +188,11 @@ def test_it_accepts_email_as_where_it_happened_with_the_sender(client, school):
 def test_it_raises_the_police_advice_action_for_illegal_content_or_threats(client, school):
     sign_in(client, school["teacher"])
     client.post(reverse("casework:report"), form_data(illegal_or_threats="yes"))
-    action = Case.objects.get().actions.get()
+    case = Case.objects.get()
+    action = case.actions.get(key="police_advice")
     assert action.clause == "SLT-4" and "inform the police" in action.title
+    # urgent (issue 10): the police are also contacted within the pack's police hour
+    assert case.urgent and case.actions.get(key="police_now").clause == "SLT-4"
     assert action.owner == school["dsl"].person
 
 

@@ -179,7 +179,7 @@ def test_it_raises_a_lado_referral_due_within_one_working_day_for_an_allegation(
 
 
 @pytest.mark.clause("CB-11")
-def test_it_needs_a_recorded_confirmation_for_internal_actions_while_the_police_enquiry_is_active(
+def test_it_needs_a_recorded_police_agreement_for_internal_actions_while_the_enquiry_is_active(
     client, school, report
 ):
     case = report(parties=[{"person": school["pupil"], "part": "alleged_perpetrator"}])
@@ -197,14 +197,19 @@ def test_it_needs_a_recorded_confirmation_for_internal_actions_while_the_police_
     assert response.status_code == 400 and "police enquiry is active" in response.content.decode()
     action.refresh_from_db()
     assert action.status == "open"
+    prefix = f"a{action.pk}"
     client.post(
-        url, {"note": "spoke to pupil", "police_confirmation": "Agreed with PC Smith on 3 March"}
+        reverse("casework:action_police_agree", args=[case.reference, action.pk]),
+        {
+            f"{prefix}-officer": "PC Smith, CID",
+            f"{prefix}-agreed_at": "2026-03-03T10:00",
+            f"{prefix}-note": "Speaking to the pupil is fine",
+        },
     )
+    client.post(url, {"note": "spoke to pupil"})
     action.refresh_from_db()
-    assert (
-        action.status == "done" and action.police_confirmation == "Agreed with PC Smith on 3 March"
-    )
-    assert "Agreed with PC Smith" in case.events.last().text
+    assert action.status == "done" and action.police_agreed_by == "PC Smith, CID"
+    assert "Agreed with the police: PC Smith, CID" in case.events.last().text
 
 
 @pytest.mark.clause("CB-12")

@@ -104,3 +104,14 @@ def test_api_tokens_are_hashed_shown_once_and_revocable(client, make_user):
     client.post(f"/account/tokens/{token.pk}/revoke/")
     assert api.get("/api/v1/people", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     assert len(mail.outbox) == 0
+
+
+def test_an_account_made_without_a_password_cannot_be_signed_into(client, make_person):
+    from socialguard.people.services import account_create
+
+    person = make_person("staff", email="nopass@school.example")
+    user = account_create(person=person, username="nopass")
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+    response = client.post("/account/sign-in/", {"username": "nopass", "password": ""})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session

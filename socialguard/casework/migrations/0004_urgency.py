@@ -36,4 +36,9 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
+        migrations.AddField(
+            model_name="case",
+            name="urgent_notified_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
     ]

@@ -23,18 +23,26 @@ function update(input) {
     hidden.value = picked[0].dataset.pick;
     hidden.dataset.label = value;
     status.textContent = `Linked to: ${value}`;
+    // report_form.js offers a picked pupil's brothers and sisters (only pupils carry this token)
+    input.dispatchEvent(
+      new CustomEvent("sg:picked", { bubbles: true, detail: { siblings: picked[0].dataset.siblings || "" } }),
+    );
     return;
   }
+  const was = hidden.value;
   hidden.value = "";
   delete hidden.dataset.label;
   status.textContent = !value ? "" : picked.length > 1 ? AMBIGUOUS : NOT_LINKED;
+  if (was) {
+    input.dispatchEvent(new CustomEvent("sg:unpicked", { bubbles: true }));
+  }
 }
 
 function pickInputs() {
   return document.querySelectorAll("input[data-sg-pick]");
 }
 
-for (const input of pickInputs()) {
+function prepare(input) {
   const hidden = document.getElementById(input.dataset.sgPick);
   if (hidden && hidden.value) {
     hidden.dataset.label = input.value.trim(); // a form shown again after an error keeps its link
@@ -44,9 +52,25 @@ for (const input of pickInputs()) {
     described.push(input.dataset.sgPickStatus); // screen readers hear which entry is linked
     input.setAttribute("aria-describedby", described.join(" "));
   }
-  input.addEventListener("input", () => update(input));
-  input.addEventListener("change", () => update(input));
 }
+
+for (const input of pickInputs()) {
+  prepare(input);
+}
+
+// Listened for on the document, so rows added later (report_form.js) behave the same.
+for (const kind of ["input", "change"]) {
+  document.addEventListener(kind, (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.dataset.sgPick) {
+      update(event.target);
+    }
+  });
+}
+document.addEventListener("sg:row-added", (event) => {
+  for (const input of event.target.querySelectorAll("input[data-sg-pick]")) {
+    prepare(input);
+  }
+});
 
 // Suggestions arrive after the typing: a name typed in full may match one only now.
 document.addEventListener("htmx:afterSwap", () => {
