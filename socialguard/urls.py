@@ -58,4 +58,5 @@ urlpatterns = [
     path("consent/", include("socialguard.consent.urls")),
     path("contact/", include("socialguard.contact.urls")),
     path("declarations/", include("socialguard.declarations.urls")),
+    path("monitoring/", include("socialguard.monitoring.urls")),
 ]

@@ -1508,3 +1508,10 @@ def deadlines_sweep(now: datetime) -> int:
 
         urgency.urgent_sweep(now, bag)
     return bag.send(digest=True)  # one email per person, however many notices a late sweep owes
+
+
+@enforces("PRIN-a")
+def person_named_in_case(person: Person | None, case: Case) -> bool:
+    """For other apps: is this person named in the case (linked, or a possible match not ruled
+    out)? Anything shown about the case (a warrant, a flag's concern) is kept from them."""
+    return person is not None and person.pk in _named_ids(case)

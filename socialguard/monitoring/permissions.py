@@ -32,3 +32,20 @@ def visible_flags(user, queryset):
 
 def may_search(user) -> bool:
     return bool(user_roles(user) & monitoring_pack().searcher_roles)
+
+
+# The web pages (views.py): who may open warrants at all; the services decide each action.
+register_capability("monitoring.warrants", LEADS | {"headteacher", "proprietor"})
+
+
+def may_open_warrant(user, warrant, can_view_case) -> bool:
+    """The subject never, nor anyone named in the warrant's case (PRIN-a); otherwise someone who
+    may see the case, or who is its approver."""
+    from socialguard.casework import services as casework
+
+    me = user_person(user)
+    if me is None or me.pk == warrant.subject_id:
+        return False
+    if casework.person_named_in_case(me, warrant.case):
+        return False
+    return can_view_case(user, warrant.case) or warrant.approver_role in user_roles(user)

@@ -102,6 +102,20 @@ def _check_rule(key: str, rule, problems: list[str]) -> None:
             problems.append(f"{where}.{field}: must be text")
 
 
+def _check_allegation_outcomes(data: dict, mapping, problems: list[str]) -> None:
+    """`records.allegation_outcomes`: case outcome id (casework.outcomes) = allegation outcome."""
+    where = "records.allegation_outcomes"
+    if not isinstance(mapping, dict):
+        problems.append(f"{where}: must be a table of case outcome = allegation outcome")
+        return
+    known = ((data.get("casework") or {}).get("outcomes")) or {}
+    for outcome, allegation in mapping.items():
+        if isinstance(known, dict) and known and outcome not in known:
+            problems.append(f"{where}.{outcome}: not an outcome in casework.outcomes")
+        if allegation not in ALLEGATION_OUTCOMES:
+            problems.append(f"{where}.{outcome}: must be one of {', '.join(ALLEGATION_OUTCOMES)}")
+
+
 def validate_retention(data: dict) -> list[str]:
     """Every problem in `[records]`, each naming its key. A pack without it keeps everything."""
     records = data.get("records")
@@ -117,6 +131,7 @@ def validate_retention(data: dict) -> list[str]:
         return [*problems, "records.retention: must hold one rule per kind of record"]
     for key, rule in retention.items():
         _check_rule(key, rule, problems)
+    _check_allegation_outcomes(data, records.get("allegation_outcomes", {}), problems)
     covered = {r.get("record") for r in retention.values() if isinstance(r, dict)}
     missing = [kind for kind in RECORD_KINDS if kind not in covered]
     if missing:

@@ -44,6 +44,7 @@ SECTIONS = (
     ("declaration", "Personal use of social media"),
     ("exception", "Personal use of social media"),
     ("training", "Training"),
+    ("monitoring:", "Lawful monitoring"),
     ("people", "People"),
     ("audit", "Audit trail"),
 )

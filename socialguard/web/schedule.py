@@ -40,7 +40,7 @@ def load_sweeps() -> None:
     from importlib import import_module
 
     apps = ("people", "policy", "casework", "publishing", "consent", "contact", "declarations")
-    for app in (*apps, "monitoring"):
+    for app in (*apps, "monitoring", "records"):
         try:
             import_module(f"socialguard.{app}.tasks")
         except ModuleNotFoundError as exc:
