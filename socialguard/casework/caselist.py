@@ -54,6 +54,14 @@ URGENCY = {
 DUE = {"overdue": "Overdue", "today": "Due today", "week": "Due this week"}
 
 
+def _date_in_range(value):
+    """A date the database can filter on (a year like 9999 overflows the day after it)."""
+    from django.core.exceptions import ValidationError
+
+    if not date(1900, 1, 1) <= value <= date(2999, 12, 31):
+        raise ValidationError("Enter a date between 1900 and 2999")
+
+
 def _choices(options: dict, blank: str) -> list[tuple[str, str]]:
     return [("", blank)] + [(k, v if isinstance(v, str) else v[0]) for k, v in options.items()]
 
@@ -99,6 +107,7 @@ class CaseListForm(forms.Form):
         for name in ("date_from", "date_to"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             self.fields[name].error_messages["invalid"] = "Enter a real date, like 2026-03-31"
+            self.fields[name].validators.append(_date_in_range)
 
     def clean_handler(self):
         value = self.cleaned_data["handler"].strip()

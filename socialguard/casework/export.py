@@ -21,7 +21,7 @@ from socialguard.people.matching import name_keys
 from socialguard.policy.pack import get_pack
 
 from . import services
-from .models import Case, CaseParty
+from .models import Case, CaseParty, PossibleMatch
 
 SCHOOL_CONTACT_KEYS = ("name", "address", "phone")
 
@@ -102,19 +102,44 @@ def _party_names(party: CaseParty) -> set[str]:
 def make_redactor(case: Case, subject: CaseParty | None) -> Redactor:
     redactor = Redactor()
     counters = {"Pupil": 0, "Adult": 0}
+    kept = subject.person_id if subject is not None else None
+
+    def pseudonym_for(is_pupil: bool) -> str:
+        kind = "Pupil" if is_pupil else "Adult"
+        counters[kind] += 1
+        return f"{kind} {chr(ord('A') + (counters[kind] - 1) % 26)}"
+
     for party in case.parties.select_related("person").order_by("id"):
         if subject is not None and party.pk == subject.pk:
             continue
-        kind = "Pupil" if party.kind == "pupil" else "Adult"
-        pseudonym = f"{kind} {chr(ord('A') + counters[kind] % 26)}"
-        counters[kind] += 1
+        pseudonym = pseudonym_for(party.kind == "pupil")
         redactor.pseudonyms[party.pk] = pseudonym
         for name in _party_names(party):
             redactor.names.setdefault(name.casefold(), pseudonym)
+    # Possible matches of typed names and the reporter are third parties too (PRIN-a).
+    others = [
+        m.person
+        for m in case.possible_matches.filter(state__in=PossibleMatch.NAMING_STATES)
+        .select_related("person")
+        .order_by("id")
+    ]
+    if case.reporter is not None:
+        others.append(case.reporter)
+    for person in others:
+        if person.pk == kept:
+            continue
+        names = _party_names(CaseParty(person=person, name=""))
+        if any(name.casefold() in redactor.names for name in names if " " in name):
+            continue  # already a party under a pseudonym
+        pseudonym = pseudonym_for(person.roles.filter(role="pupil").exists())
+        for name in names:
+            redactor.names.setdefault(name.casefold(), pseudonym)
     if redactor.names:
         alternatives = sorted(redactor.names, key=len, reverse=True)
+        # A name is a whole word, also inside a file name ("Tobias_Wrenfield_post.png").
         redactor.pattern = re.compile(
-            r"(?<!\w)(" + "|".join(re.escape(n) for n in alternatives) + r")(?!\w)", re.IGNORECASE
+            r"(?<![^\W_])(" + "|".join(re.escape(n) for n in alternatives) + r")(?![^\W_])",
+            re.IGNORECASE,
         )
     return redactor
 
@@ -153,8 +178,10 @@ def report_context(case: Case, user, *, redacted: bool = False, subject=None) ->
             "item": item,
             "shredded": hasattr(item, "shred"),
             "source": redact(item.site_address or item.phone_who),
+            "name": redact(item.original_name),
+            "description": redact(item.description),
             "custody": [
-                {"at": c.at, "action": c.action.replace("_", " "), "detail": c.detail,
+                {"at": c.at, "action": c.action.replace("_", " "), "detail": redact(c.detail),
                  "who": redact(_user_label(c.actor, c.actor_label))}
                 for c in item.custody.all()
             ],
@@ -227,7 +254,7 @@ def _manifest_entry(row: dict, redacted: bool) -> dict:
     return {
         "reference": str(item.reference),
         "kind": item.get_kind_display(),
-        "name": item.original_name,
+        "name": row["name"],
         "sha256": item.sha256,
         "size": item.size,
         "captured_at": item.captured_at.isoformat() if item.captured_at else None,

@@ -17,7 +17,7 @@ from socialguard.people.models import Person
 from socialguard.policy.pack import get_pack
 
 from .actions import actions_live
-from .caselist import _day_start, in_year_group
+from .caselist import _date_in_range, _day_start, in_year_group
 from .models import Case, CaseAction
 from .packdata import casework_config
 from .permissions import visible_cases
@@ -47,6 +47,7 @@ class PeriodForm(forms.Form):
         for name in ("date_from", "date_to"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             self.fields[name].error_messages["invalid"] = "Enter a real date, like 2026-03-31"
+            self.fields[name].validators.append(_date_in_range)
 
     def clean_year_group(self):
         return self.cleaned_data["year_group"].strip()

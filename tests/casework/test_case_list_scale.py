@@ -62,7 +62,9 @@ def test_it_runs_the_same_number_of_queries_for_50_cases_as_for_300(client, scho
     few = [_queries(client, url) for url in pages]
     _seed(250, school, pool, prefix="B", urgent_every=5)
     many = [_queries(client, url) for url in pages]
-    assert many == few
+    # Six times the cases, the same queries: no query per case. The urgent-first order reads the
+    # urgent part, then the rest only when the page is not full, so a page may differ by one.
+    assert all(abs(m - f) <= 1 for m, f in zip(many, few, strict=True)), (few, many)
     assert max(many) < 25
 
 
@@ -305,3 +307,14 @@ def test_it_lets_only_the_handlers_open_the_list_dashboard_and_governors_report(
         allowed = role in HANDLERS
         assert (response.status_code == 200) == allowed, (name, role, response.status_code)
         assert response.status_code in (200, 302, 403)
+
+
+@pytest.mark.parametrize(
+    "page", [LIST, reverse("casework:dashboard"), reverse("casework:governors_report")]
+)
+def test_a_date_beyond_the_calendar_is_refused_naming_the_field(client, school, page):
+    sign_in(client, school["dsl"])
+    for value in ("9999-12-31", "0001-01-01"):
+        response = client.get(page, {"date_to": value})
+        assert response.status_code == 400, (page, value)
+        assert "between 1900 and 2999" in response.content.decode()

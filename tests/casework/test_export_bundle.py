@@ -197,3 +197,50 @@ def test_case_export_writes_files_prints_hashes_and_refuses_existing_paths(schoo
         "case-export", case.reference, "--as", "dsl", "--pdf", str(tmp_path / "r.pdf"), "--redacted"
     )
     assert code == 0 and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.clause("PRIN-a")
+def test_the_redacted_copy_hides_possible_matches_the_reporter_and_names_in_file_names(
+    school, report, make_person, tmp_path
+):
+    from django.template.loader import render_to_string
+
+    victim = make_person("pupil", given_name="Amelia", family_name="Brookes")
+    bully = make_person("pupil", given_name="Tobias", family_name="Wrenfield")
+    make_person("pupil", given_name="Quentin", family_name="Marchbanks")  # typed, never picked
+    case = report(
+        what_happened="Tobias Wrenfield posted about Amelia. Quentin Marchbanks shared it."
+    )
+    dsl = school["dsl"]
+    services.case_party_add(case=case, user=dsl, part="victim", person=victim, kind="pupil")
+    subject = case.parties.get(person=victim)
+    services.case_party_add(
+        case=case, user=dsl, part="alleged_perpetrator", person=bully, kind="pupil"
+    )
+    services.evidence_add_file(
+        case=case,
+        user=dsl,
+        upload=services.Upload(
+            content=_png(),
+            name="Tobias_Wrenfield_post.png",
+            description="Screenshot Quentin Marchbanks sent",
+            site_address="https://fb.example/p/9",
+            captured_at=clock.now() - timedelta(hours=1),
+        ),
+    )
+    reporter = school["teacher"].person
+    html = render_to_string(
+        "casework/export.html", export.report_context(case, dsl, redacted=True, subject=subject)
+    )
+    target = tmp_path / "redacted.zip"
+    export.case_bundle(case, dsl, target, redacted=True, subject=subject)
+    with zipfile.ZipFile(target) as bundle:
+        texts = [
+            bundle.read(n).decode()
+            for n in bundle.namelist()
+            if n.endswith((".json", ".txt", ".csv"))
+        ]
+    for text in [html, *texts]:
+        for name in ("Tobias", "Wrenfield", "Quentin", "Marchbanks", reporter.family_name):
+            assert name not in text, name
+    assert "Amelia" in html  # the person the family asks about keeps her name
