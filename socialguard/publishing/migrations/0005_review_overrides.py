@@ -1,0 +1,9 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    """Placeholder: filled in by the work that owns it."""
+
+    dependencies = [("publishing", "0004_encrypted_draft_photos")]
+
+    operations = []
