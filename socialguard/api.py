@@ -1,6 +1,8 @@
 """The JSON API at /api/v1/ (django-ninja). Each app adds its router here."""
 
 import logging
+from datetime import datetime
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -10,6 +12,7 @@ from ninja import NinjaAPI, Router
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
+from pydantic import BeforeValidator, ConfigDict
 
 from socialguard.audit import context as audit_context
 from socialguard.people.permissions import has_capability
@@ -50,7 +53,91 @@ class JsonObjectParser(Parser):
         return data
 
 
-api = NinjaAPI(
+ERROR_RESPONSES = {
+    "400": "The request was read but a field is wrong: `detail` names the field and why",
+    "401": "No valid token or session: sign in, or send `Authorization: Bearer sg_…`",
+    "403": "Your role, the token's scope or two-factor sign-in does not allow this",
+    "404": "No such record, or not one you may see",
+    "409": "The record is not in a state that allows this (for example: already done)",
+    "413": "The request is larger than the server accepts",
+    "422": "The body or a parameter does not match this schema: `detail` names each field",
+    "429": "Too many requests: wait a moment and try again",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What was wrong, naming the field"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["detail"],
+}
+
+
+class SocialGuardAPI(NinjaAPI):
+    """The schema documents every error answer, in the one shape every error has (`detail`)."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_RESPONSES.items():
+                    responses.setdefault(status, {"description": description, "content": error})
+        return schema
+
+
+def _date_time_as_text(value):
+    if isinstance(value, int | float):  # pydantic would read 0 as 1970: the schema says text
+        raise ValueError("give a date and time as text, for example 2026-12-01T09:00:00Z")
+    return value
+
+
+# A date and time in a body: ISO 8601 text only, as the schema says ("format": "date-time").
+DateTimeText = Annotated[datetime, BeforeValidator(_date_time_as_text)]
+
+
+def body_rules(
+    *, required=(), choices=None, max_lengths=None, patterns=None, formats=None, one_of=()
+) -> ConfigDict:
+    """What a body must hold, as its schema tells clients. The fields keep their Python defaults,
+    so that permission is checked (403) before the body is judged; the view then enforces these
+    rules (check_text for lengths, its own checks for the rest) with a 400 naming the field.
+    `choices` maps a field to its allowed values, or to a function giving them (from the pack);
+    a required text field that must say something takes the pattern r"\S"; `one_of` lists
+    fields of which at least one must be given (and say something)."""
+    choices, max_lengths = choices or {}, max_lengths or {}
+    patterns, formats = patterns or {}, formats or {}
+
+    def extra(schema, cls):
+        props = schema.get("properties", {})
+        for name in required:
+            prop = props[name]
+            prop.pop("default", None)
+            options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
+            if options:
+                prop.update(options[0])
+        if required:
+            schema["required"] = sorted(set(schema.get("required", [])) | set(required))
+        for name, values in choices.items():
+            props[name]["enum"] = list(values() if callable(values) else values)
+        for name, limit in max_lengths.items():
+            props[name]["maxLength"] = limit
+        for name, pattern in patterns.items():
+            props[name]["pattern"] = pattern  # e.g. r"\S": not empty, not only spaces
+        if one_of:
+            schema["anyOf"] = [
+                {"required": [name], "properties": {name: {"pattern": r"\S"}}} for name in one_of
+            ]
+        for name, value in formats.items():
+            target = props[name]["items"] if props[name].get("type") == "array" else props[name]
+            target["format"] = value
+
+    return ConfigDict(json_schema_extra=extra)
+
+
+api = SocialGuardAPI(
     title="SocialGuard API",
     version="1",
     urls_namespace="api",
@@ -75,7 +162,8 @@ def value_error(request, exc):
     detail = str(exc)
     if field and not detail.startswith(f"{field}:"):
         detail = f"{field}: {detail}"
-    return api.create_response(request, {"detail": detail}, status=400)
+    # A well-formed request the record's state refuses (for example CaseworkConflict) is a 409.
+    return api.create_response(request, {"detail": detail}, status=getattr(exc, "http_status", 400))
 
 
 def _field_name(loc) -> str:

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # Swagger UI and Redoc from the package's own static files (no CDN under the strict CSP).
+    "ninja",
     "socialguard.audit",
     "socialguard.policy",
     "socialguard.people",

@@ -24,7 +24,7 @@ from socialguard.policy.trace import enforces
 
 from . import services
 from .models import Case, CaseAction
-from .services import CaseworkError
+from .services import CaseworkConflict, CaseworkError
 
 SUPPORT_KEYS = ("line_manager_support", "occupational_health")
 TITLE_MAX = 300
@@ -205,7 +205,7 @@ def action_police_agree(
                 field="officer",
             )
         if action.police_agreed_at is not None:
-            raise CaseworkError(
+            raise CaseworkConflict(
                 "The police agreement for this action is already recorded", field="officer"
             )
         was_paused = is_paused(action)
@@ -244,7 +244,7 @@ def check_complete(action: CaseAction) -> None:
     """services.action_complete asks this first: only an open action that is not paused."""
     _require_open(action)
     if is_paused(action):
-        raise CaseworkError(
+        raise CaseworkConflict(
             "A police enquiry is active, so this internal action is paused (CB-11): it can be done "
             "only once the police agree to it (record who agreed and when) or the enquiry ends",
             field="police_agreement",
@@ -335,14 +335,14 @@ def _require_handler(case: Case, user) -> None:
             "You are named in this case, so you cannot change it (PRIN-a)", field="case"
         )
     if not case.is_open:
-        raise CaseworkError("The case is closed", field="case")
+        raise CaseworkConflict("The case is closed", field="case")
 
 
 def _require_open(action: CaseAction) -> None:
     if action.status == "done":
-        raise CaseworkError("This action is already done", field="action")
+        raise CaseworkConflict("This action is already done", field="action")
     if action.status == "cancelled":
-        raise CaseworkError("This action was cancelled", field="action")
+        raise CaseworkConflict("This action was cancelled", field="action")
 
 
 def lock(action: CaseAction) -> CaseAction:

@@ -3,12 +3,21 @@
 import base64
 import binascii
 from datetime import datetime
+from typing import Literal
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import StrictBool
 
-from socialguard.api import check_text, page_bounds, require_capability
+from socialguard.api import (
+    MAX_OFFSET,
+    DateTimeText,
+    body_rules,
+    check_text,
+    page_bounds,
+    require_capability,
+)
 from socialguard.audit.services import audit_list_view, audit_view
 from socialguard.people.models import Person
 from socialguard.people.permissions import get_object_for_user, user_person
@@ -22,7 +31,22 @@ from .vault import EvidenceRefused
 router = Router(tags=["casework"])
 
 
+PARTY_LIMITS = {"name": 200, "external_id": 64}
+REPORT_LIMITS = {"platform": 120, "url_or_sender": 500, "physical_location": 300}
+EVIDENCE_LIMITS = {"filename": 255, "site_address": 500, "physical_location": 300, "held_by": 200}
+EVIDENCE_KINDS = ("screenshot", "file", "web_page", "email")
+
+
+def _categories():
+    return sorted(get_pack().categories)
+
+
 class PartyIn(Schema):
+    model_config = body_rules(
+        choices={"part": dict(CaseParty.PARTS), "kind": dict(CaseParty.KINDS)},
+        max_lengths=PARTY_LIMITS,
+        one_of=("external_id", "name"),
+    )
     part: str
     external_id: str = ""
     name: str = ""
@@ -30,16 +54,27 @@ class PartyIn(Schema):
 
 
 class ReportIn(Schema):
-    # Everything has a default so that permission is checked before the body is judged.
+    # Everything has a default so that permission is checked before the body is judged; the
+    # schema still says what is required (body_rules).
+    model_config = body_rules(
+        required=("category", "what_happened", "illegal_or_threats", "indecent_image"),
+        choices={
+            "category": _categories,
+            "location_kind": dict(Case.LOCATIONS),
+            "victim_aware": dict(Case.AWARE),
+        },
+        max_lengths={**REPORT_LIMITS, "what_happened": services.WHAT_HAPPENED_MAX},
+        patterns={"what_happened": r"\S"},
+    )
     category: str = ""
     what_happened: str = ""
     location_kind: str = "social_media"
     platform: str = ""
     url_or_sender: str = ""
-    happened_at: datetime | None = None
+    happened_at: DateTimeText | None = None
     victim_aware: str = "unknown"
-    illegal_or_threats: bool | None = None
-    indecent_image: bool | None = None
+    illegal_or_threats: StrictBool | None = None
+    indecent_image: StrictBool | None = None
     physical_location: str = ""
     involved: list[PartyIn] = []
 
@@ -82,18 +117,25 @@ class ReportOut(Schema):
 
 
 class EvidenceIn(Schema):
+    model_config = body_rules(
+        required=("may_be_indecent",),
+        choices={"kind": EVIDENCE_KINDS},
+        max_lengths=EVIDENCE_LIMITS,
+        formats={"content_base64": "byte"},
+    )
     content_base64: str = ""
     filename: str = ""
     kind: str = "screenshot"
-    captured_at: datetime | None = None
+    captured_at: DateTimeText | None = None
     site_address: str = ""
     description: str = ""
-    may_be_indecent: bool | None = None
+    may_be_indecent: StrictBool | None = None
     physical_location: str = ""
     held_by: str = ""
 
 
 class MatchDecisionIn(Schema):
+    model_config = body_rules(required=("decision",), choices={"decision": ("confirm", "reject")})
     decision: str = ""
 
 
@@ -132,7 +174,7 @@ def _case_for(request, reference) -> Case:
 @router.post("", response={201: ReportOut}, summary="Report a concern")
 def create_report(request, payload: ReportIn):
     require_capability(request, "cases.report")
-    check_text(payload, {"platform": 120, "url_or_sender": 500, "physical_location": 300})
+    check_text(payload, REPORT_LIMITS)
     if payload.illegal_or_threats is None or payload.indecent_image is None:
         raise HttpError(
             400, "Answer illegal_or_threats (SLT-4) and indecent_image (SLT-5) with true or false"
@@ -140,7 +182,7 @@ def create_report(request, payload: ReportIn):
     parties = []
     for index, party in enumerate(payload.involved):
         prefix = f"involved[{index}]."
-        check_text(party, {"name": 200, "external_id": 64}, prefix=prefix)
+        check_text(party, PARTY_LIMITS, prefix=prefix)
         if party.part not in dict(CaseParty.PARTS):
             raise HttpError(400, f"{prefix}part: give one of {', '.join(dict(CaseParty.PARTS))}")
         if party.kind not in dict(CaseParty.KINDS):
@@ -151,7 +193,7 @@ def create_report(request, payload: ReportIn):
             else None
         )
         if party.external_id and person is None:
-            raise HttpError(400, f"{prefix}external_id: no person {party.external_id!r}")
+            raise HttpError(404, f"{prefix}external_id: no person {party.external_id!r}")
         if person is None and not party.name.strip():
             raise HttpError(400, f"{prefix}name: name the person, or give their external_id")
         parties.append(
@@ -178,7 +220,12 @@ def create_report(request, payload: ReportIn):
 
 
 @router.get("", response=list[CaseOut], summary="Cases you may see")
-def list_cases(request, state: str | None = None, limit: int = 100, offset: int = 0):
+def list_cases(
+    request,
+    state: Literal[tuple(dict(Case.STATES))] | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+):
     require_capability(request, "cases.handle")
     cases = visible_cases(request.user).order_by("-created_at")
     if state:
@@ -269,9 +316,7 @@ def decide_match(request, reference: str, match_id: int, payload: MatchDecisionI
 @router.post("/{reference}/evidence", response={201: dict}, summary="Add evidence (base64 file)")
 def add_evidence(request, reference: str, payload: EvidenceIn):
     case = _case_for(request, reference)
-    check_text(
-        payload, {"filename": 255, "site_address": 500, "physical_location": 300, "held_by": 200}
-    )
+    check_text(payload, EVIDENCE_LIMITS)
     if payload.may_be_indecent is None:
         raise HttpError(400, "Answer may_be_indecent (SLT-5) with true or false")
     content = None
@@ -282,7 +327,7 @@ def add_evidence(request, reference: str, payload: EvidenceIn):
         except (binascii.Error, ValueError) as exc:
             raise HttpError(400, "content_base64 is not valid base64") from exc
     payload.content_base64 = ""  # SLT-5: nothing of a flagged item is kept
-    if payload.kind not in {"screenshot", "file", "web_page", "email"}:
+    if payload.kind not in EVIDENCE_KINDS:
         raise HttpError(400, "kind must be screenshot, file, web_page or email")
     upload = services.Upload(
         content=content,

@@ -56,6 +56,13 @@ class CaseworkError(ValueError):
         self.field = field
 
 
+class CaseworkConflict(CaseworkError):
+    """The request is well formed but the record's state refuses it (an action already done, a
+    closed case, an action paused by a police enquiry): the API answers 409, the web as any error."""
+
+    http_status = 409
+
+
 class EvidenceUnavailable(CaseworkError):
     pass
 

@@ -27,7 +27,28 @@ class PhotoCheckOut(Schema):
     faces: list[FaceOut]
 
 
-@checks_router.post("/photo", response=PhotoCheckOut)
+PHOTO_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "The photo"},
+                    "purpose": {
+                        "type": "string",
+                        "enum": ["internal", "print", "website", "social_media", "press"],
+                        "default": "social_media",
+                    },
+                },
+                "required": ["file"],
+            }
+        }
+    },
+}
+
+
+@checks_router.post("/photo", response=PhotoCheckOut, openapi_extra={"requestBody": PHOTO_BODY})
 def check_photo(request):
     """Check a photo before it is published: multipart upload with the photo in `file` (or
     `photo`) and the `purpose` (internal, print, website, social_media, press; default

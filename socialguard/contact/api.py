@@ -1,27 +1,48 @@
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from pydantic import StrictBool, StrictInt
 
-from socialguard.api import check_text, require_capability
+from socialguard.api import body_rules, check_text, require_capability
 from socialguard.people.permissions import has_capability, user_person
 
-from .services import CheckRequest, ContactError, contact_check, resolve_person, resolve_role
+from .services import (
+    CheckRequest,
+    ContactError,
+    contact_check,
+    contact_ruleset,
+    resolve_person,
+    resolve_role,
+)
 
 router = Router(tags=["contact"])
 # POST /api/v1/checks/contact (DESIGN.md contract)
 checks_router = Router(tags=["checks"])
 
 
+def _channels():
+    return list(contact_ruleset().channel_labels)
+
+
+def _roles():
+    return list(contact_ruleset().role_labels)
+
+
 class ContactCheckIn(Schema):
+    model_config = body_rules(
+        choices={"channel": _channels, "sender_role": _roles, "recipient_role": _roles},
+        max_lengths={"sender": 64, "recipient": 64},
+        one_of=("recipient", "recipient_role"),
+    )
     channel: str
     sender: str | None = None
     sender_role: str | None = None
     recipient: str | None = None
     recipient_role: str | None = None
-    on_trip: bool = False
-    pre_arranged: bool = False
-    supervised: bool = False
-    genuine_need: bool = False
-    permission: int | None = None
+    on_trip: StrictBool = False
+    pre_arranged: StrictBool = False
+    supervised: StrictBool = False
+    genuine_need: StrictBool = False
+    permission: StrictInt | None = None
 
 
 class ContactCheckOut(Schema):
@@ -44,7 +65,7 @@ def contact_check_api(request, payload: ContactCheckIn):
     """Sender: yourself unless `sender_role` is given (or `sender`, with access to the directory).
     Recipient: `recipient` (an external ID) or `recipient_role`."""
     require_capability(request, "contact.check")
-    check_text(payload, {})
+    check_text(payload, {"sender": 64, "recipient": 64})
     _one_of(payload.sender, payload.sender_role, "sender")
     _one_of(payload.recipient, payload.recipient_role, "recipient")
     me = user_person(request.user)

@@ -88,7 +88,9 @@ def live_permissions(person: Person | None, now: datetime | None = None):
 def resolve_person(external_id: str, field: str) -> Person:
     person = Person.objects.filter(external_id=external_id).first()
     if person is None:
-        raise ContactError(field, f"no one in the directory has the ID {external_id!r}")
+        error = ContactError(field, f"no one in the directory has the ID {external_id!r}")
+        error.http_status = 404  # the API answers a well-formed ID of no one with "not found"
+        raise error
     return person
 
 

@@ -1,11 +1,13 @@
 from datetime import date
+from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
-from socialguard.api import page_bounds, require_capability
+from socialguard.api import MAX_OFFSET, page_bounds, require_capability
 from socialguard.audit.services import audit_list_view, audit_view
 from socialguard.people.permissions import has_capability
+from socialguard.policy.pack import ROLE_IDS
 
 from .models import Person
 
@@ -38,7 +40,12 @@ def _person_out(person: Person, *, identifiers: bool = False) -> dict:
 
 
 @router.get("", response=list[PersonOut], summary="List people (optionally by role)")
-def list_people(request, role: str | None = None, limit: int = 100, offset: int = 0):
+def list_people(
+    request,
+    role: Literal[tuple(sorted(ROLE_IDS))] | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+):
     require_capability(request, "people.view")
     people = Person.objects.prefetch_related("roles").order_by("external_id")
     if role:

@@ -1,4 +1,5 @@
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from socialguard.api import require_capability
 
@@ -51,8 +52,10 @@ def acknowledge(request, body: AcknowledgeIn):
     require_capability(request, "policy.read")
     version = services.policy_version_current()
     if body.version != version.content_hash:
-        raise ValueError(
-            f"version {body.version!r} is not the current policy version ({version.content_hash})"
+        # A well-formed answer to a version no longer (or never) in force: a conflict, not a typo.
+        raise HttpError(
+            409,
+            f"version: {body.version!r} is not the current policy version ({version.content_hash})",
         )
     ack = services.policy_acknowledge(user=request.user, version=version)
     return {"version": version.content_hash, "acknowledged_at": ack.acknowledged_at.isoformat()}

@@ -5,7 +5,8 @@ from datetime import datetime
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from socialguard.api import check_text, require_capability
+from socialguard.api import body_rules, check_text, require_capability
+from socialguard.policy.pack import get_pack
 
 from . import media, permissions, services  # noqa: F401  (registers capabilities)
 
@@ -14,8 +15,18 @@ router = Router(tags=["publishing"])
 checks_router = Router(tags=["checks"])
 
 
+def _channels():
+    return sorted(get_pack().channels)
+
+
 class PostCheckIn(Schema):
     # Defaults everywhere, so that permission is checked before the body is judged.
+    model_config = body_rules(
+        required=("channel", "text"),
+        choices={"channel": _channels},
+        patterns={"text": r"\S"},
+        formats={"images": "byte"},
+    )
     channel: str = ""
     text: str = ""
     images: list[str] = []  # base64-encoded image files

@@ -78,7 +78,8 @@ def test_it_refuses_completion_through_the_api_naming_the_field(client, school, 
         {"note": "x", "police_confirmation": "free text is no longer enough"},
         content_type="application/json",
     )
-    assert response.status_code == 400
+    # Well formed, but the action is paused by the enquiry: a conflict with its state (409).
+    assert response.status_code == 409
     assert response.json()["detail"].startswith("police_agreement:")
     action.refresh_from_db()
     assert action.status == "open"

@@ -68,7 +68,8 @@ def test_the_api_gives_the_policy_and_takes_an_acknowledgement(client, signed_in
     bad = client.post(
         "/api/v1/policy/acknowledge", {"version": "nope"}, content_type="application/json"
     )
-    assert bad.status_code == 400 and "not the current policy version" in bad.json()["detail"]
+    # A version no longer (or never) in force is a conflict with the current one: 409.
+    assert bad.status_code == 409 and "not the current policy version" in bad.json()["detail"]
     ok = client.post(
         "/api/v1/policy/acknowledge", {"version": body["version"]}, content_type="application/json"
     )
